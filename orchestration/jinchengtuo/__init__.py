@@ -1,0 +1,1 @@
+"""jinchengtuo: the 金秤砣 street governance observatory."""

@@ -1,0 +1,50 @@
+"""Where things live. Every path can be overridden by an environment variable.
+
+JCT_SOURCES    raw inputs (documents, census, reference)      default: <project>/sources
+JCT_WAREHOUSE  the published DuckDB warehouse file             default: <project>/warehouse/jinchengtuo.duckdb
+JCT_REPORTS    published ranking files and reports             default: <project>/reports
+JCT_CACHE      extraction cache (results keyed by file hash)   default: <warehouse dir>/cache
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = Path(os.environ.get("JCT_PROJECT_DIR", PACKAGE_DIR.parent.parent)).resolve()
+DBT_PROJECT_DIR = PROJECT_DIR / "dbt_project"
+EXPECTATIONS_DIR = PROJECT_DIR / "expectations"
+
+
+def _env_path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+def sources_dir() -> Path:
+    return _env_path("JCT_SOURCES", PROJECT_DIR / "sources")
+
+
+def warehouse_path() -> Path:
+    return _env_path("JCT_WAREHOUSE", PROJECT_DIR / "warehouse" / "jinchengtuo.duckdb")
+
+
+def reports_dir() -> Path:
+    return _env_path("JCT_REPORTS", PROJECT_DIR / "reports")
+
+
+def cache_dir() -> Path:
+    return _env_path("JCT_CACHE", warehouse_path().parent / "cache")
+
+
+def reference_dir() -> Path:
+    return sources_dir() / "reference"
+
+
+def census_dir() -> Path:
+    return sources_dir() / "census"
+
+
+def documents_dir() -> Path:
+    return sources_dir() / "documents"

@@ -1,0 +1,104 @@
+"""The raw layer's contract: every table the loaders write, and the columns dbt sources read.
+
+One place defines them so the loaders, dbt `sources.yml` and tests agree. Loaders create the
+tables with `ensure_raw_schema` and replace their content; a table with no rows still exists,
+so downstream models always build.
+"""
+
+from __future__ import annotations
+
+RAW_TABLES: dict[str, str] = {
+    # reference data (sources/reference)
+    "street": """
+        street_code VARCHAR NOT NULL, street_name VARCHAR NOT NULL, district_name VARCHAR NOT NULL,
+        district_code VARCHAR, area_km2 DOUBLE, area_source VARCHAR, name_variants VARCHAR[]
+    """,
+    "district": """
+        district_name VARCHAR NOT NULL, district_code VARCHAR, area_km2 DOUBLE,
+        population_2020_census BIGINT, population_source VARCHAR, area_source VARCHAR
+    """,
+    # census extracts (sources/census)
+    "census_street": """
+        street_code VARCHAR NOT NULL, name_as_written VARCHAR, population BIGINT, households BIGINT,
+        pop_0_14_pct DOUBLE, pop_60_plus_pct DOUBLE, pop_65_plus_pct DOUBLE, migrant_pct DOUBLE,
+        area_km2 DOUBLE, is_synthetic BOOLEAN, source_file VARCHAR, source_file_sha256 VARCHAR,
+        source_row INTEGER
+    """,
+    "district_population": """
+        district_name VARCHAR NOT NULL, year INTEGER NOT NULL, population BIGINT NOT NULL,
+        is_sample BOOLEAN, source VARCHAR, source_file VARCHAR
+    """,
+    # documents (sources/documents): one row per file seen, whatever happened to it
+    "document": """
+        source_file_sha256 VARCHAR NOT NULL, source_path VARCHAR NOT NULL, file_name VARCHAR,
+        size_bytes BIGINT, file_format VARCHAR, doc_type VARCHAR, street_code VARCHAR, year INTEGER,
+        folder_street_code VARCHAR, folder_year INTEGER, title VARCHAR, published_date DATE,
+        is_correction BOOLEAN, n_pages INTEGER, n_values INTEGER, status VARCHAR NOT NULL,
+        reason VARCHAR, extractor_version VARCHAR, extracted_at TIMESTAMP
+    """,
+    # one row per extracted figure, traced to file, page and sentence
+    "extracted_value": """
+        source_file_sha256 VARCHAR NOT NULL, doc_type VARCHAR, street_code VARCHAR, year INTEGER,
+        field_id VARCHAR NOT NULL, value DOUBLE, unit VARCHAR, source_page INTEGER,
+        source_text VARCHAR, method VARCHAR
+    """,
+    # every problem met while reading a file: errors, warnings, failed identities
+    "extraction_issue": """
+        source_file_sha256 VARCHAR, source_path VARCHAR, severity VARCHAR NOT NULL, code VARCHAR NOT NULL,
+        message VARCHAR NOT NULL, source_page INTEGER, field_id VARCHAR
+    """,
+    # problems met while loading census and reference files
+    "load_issue": """
+        source_file VARCHAR NOT NULL, source_row INTEGER, severity VARCHAR NOT NULL, code VARCHAR NOT NULL,
+        message VARCHAR NOT NULL
+    """,
+}
+
+
+def ddl(table: str) -> str:
+    return f"CREATE TABLE IF NOT EXISTS raw.{table} ({RAW_TABLES[table]})"
+
+
+def ensure_raw_schema(con) -> None:
+    """Create the raw schema and every raw table that does not exist yet."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    for table in RAW_TABLES:
+        con.execute(ddl(table))
+
+
+def replace_table(con, table: str, df) -> int:
+    """Replace the rows of raw.<table> with those of a pandas DataFrame (columns by name)."""
+    ensure_raw_schema(con)
+    cols = columns(table)
+    con.execute(f"DELETE FROM raw.{table}")
+    if df is not None and len(df):
+        missing = [c for c in cols if c not in df.columns]
+        for c in missing:
+            df = df.assign(**{c: None})
+        con.register("_incoming", df[cols])
+        try:
+            con.execute(f"INSERT INTO raw.{table} SELECT {', '.join(cols)} FROM _incoming")
+        finally:
+            con.unregister("_incoming")
+    return int(con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0])
+
+
+def columns(table: str) -> list[str]:
+    return [part.strip().split()[0] for part in _split_columns(RAW_TABLES[table])]
+
+
+def _split_columns(body: str) -> list[str]:
+    parts, depth, cur = [], 0, ""
+    for ch in body:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        parts.append(cur)
+    return [p for p in parts if p.strip()]
