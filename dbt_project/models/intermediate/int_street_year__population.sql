@@ -1,0 +1,66 @@
+-- Resident population of every street in every observed year.
+-- The census year keeps the census figure; other years scale the street's census share of its
+-- district by the district's population for that year, and are flagged as estimated.
+
+with streets as (
+    select * from {{ ref('stg_reference__streets') }}
+),
+
+census as (
+    select * from {{ ref('stg_census__street_population') }}
+),
+
+district_population as (
+    select * from {{ ref('stg_census__district_population') }}
+),
+
+documents as (
+    select * from {{ ref('stg_documents__documents') }}
+),
+
+-- the years observed: years that documents report on; without any document, the years of the
+-- district population table
+document_years as (
+    select distinct year from documents where year is not null
+),
+
+years as (
+    select year from document_years
+    union
+    select distinct year from district_population
+    where not exists (select 1 from document_years)
+),
+
+census_shares as (
+    select
+        census.street_code,
+        streets.district_name,
+        census.population_census,
+        census.population_census / sum(census.population_census) over (partition by streets.district_name) as district_share
+    from census
+    inner join streets using (street_code)
+),
+
+scaled as (
+    select
+        streets.street_code,
+        years.year,
+        streets.district_name,
+        census_shares.population_census,
+        census_shares.district_share,
+        district_population.district_population,
+        case
+            when years.year = {{ var('census_year') }} then census_shares.population_census
+            else round(census_shares.district_share * district_population.district_population)
+        end as population,
+        years.year <> {{ var('census_year') }} as is_population_estimated,
+        coalesce(district_population.is_sample, false) and years.year <> {{ var('census_year') }} as is_population_sample
+    from streets
+    cross join years
+    left join census_shares using (street_code)
+    left join district_population
+        on district_population.district_name = streets.district_name
+        and district_population.year = years.year
+)
+
+select * from scaled
