@@ -1,0 +1,518 @@
+"""Field extraction from prose: rule-of-law reports (rl_*) and work summaries (ws_*).
+
+How a figure is attached to a field
+-----------------------------------
+Documents write "全年共受理群众诉求12,345件，办结12,100件，办结率98.0%，同比下降5%". Each number
+is read with :func:`numbers.find_numbers` together with the measure word after it (件, 宗, 场,
+名, 人次, %, …). Its *local prefix* is the words between the previous number (or the start of
+the clause) and the number: "全年共受理群众诉求" for 12,345, "办结" for 12,100. A field is a
+set of cues:
+
+- ``pre``: the object the number counts, in the local prefix (诉求, 行政复议, 演练 …);
+- ``post``: the object written after the measure word ("350名网格员", "10个社区");
+- ``good`` / ``bad``: verbs that make the figure the right one or a near miss
+  (整改 for hazards rectified; 办结 is not 受理; 成功 is not all disputes handled);
+- ``exclude``: words that make the figure another one (新增 volunteers are not the total).
+
+A number whose own prefix names no object (", 办结12,100件", "来访120批560人次") inherits the
+object of the number before it in the same sentence: documents leave it out when it is
+obvious. Distractors in the local prefix drop the number for every field: last year's
+figure (去年, 上年, 同期, another year), the district's or city's figure (全区, 全市, 区级),
+plans and targets (计划, 目标, 力争), per-unit figures (每, 平均, 人均). Negations give 0:
+"无行政诉讼败诉", "未发生行政复议案件", "全年未发生火灾".
+
+For each field the best-scored candidate of the document wins (ties: the first). Each
+value keeps its sentence (``source_text``) and page or HTML section (``source_page``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from .numbers import ParsedNumber, find_numbers, normalize
+
+# --------------------------------------------------------------------------- measure words
+
+# longest first; 万/亿 multipliers are consumed by find_numbers already (1.2万人次 -> 12000 人次)
+_MEASURES = (
+    "人次", "家次", "批次", "场次", "宗次", "件次", "个次", "户次", "次", "宗", "件", "起",
+    "场", "名", "人", "个", "处", "项", "家", "批", "份", "期", "户", "单", "条", "间", "栋", "支", "位",
+)
+_MEASURE_RE = re.compile(r"\s*(?:余|多|左右)?\s*(" + "|".join(_MEASURES) + ")")
+
+# sentence and clause boundaries (normalised text: full-width punctuation is ASCII already)
+_SENTENCE_END = re.compile(r"[。!?;！？；\n]")
+_CLAUSE_END = "，,。;；!?！？\n:："
+
+# distractors that drop a number for every field, searched in its local prefix
+_PAST = r"去年|上年|上一年|前一年|同期|上年度|往年|历年平均"
+_WIDER = r"全区|区级|全市|市级|全省|省级|全国|全县|区里|市里|区委|区政府|区属|全街道平均"
+_PLAN = r"计划|目标|力争|拟|预计|任务数|指标为|不少于|不低于|要求"
+_PER_UNIT = r"每|平均|人均|户均|占比|比例"
+_GENERIC_EXCLUDE = re.compile("|".join([_PAST, _WIDER, _PLAN, _PER_UNIT]))
+_PAST_EXCLUDE = re.compile(_PAST)
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    field_id: str
+    doc_type: str
+    unit: str  # the unit of fields.csv
+    measures: tuple[str, ...] = ()  # accepted measure words after the number (ignored for percent)
+    percent: bool = False
+    pre: str | None = None  # object cue in the local prefix
+    post: str | None = None  # object cue right after the measure word
+    require: str | None = None  # must also be in the local prefix (e.g. 辖 for communities)
+    good: str | None = None
+    bad: str | None = None
+    exclude: str | None = None
+    negation: str | None = None  # a clause that states the figure is zero
+    signed: bool = False  # 下降 -> negative, 上升 -> positive (changes against last year)
+    inherit: bool = True  # may take its object from the previous number in the sentence
+
+    def rx(self, name: str) -> re.Pattern | None:
+        value = getattr(self, name)
+        return _compiled(value) if value else None
+
+
+_CACHE: dict[str, re.Pattern] = {}
+
+
+def _compiled(pattern: str) -> re.Pattern:
+    rx = _CACHE.get(pattern)
+    if rx is None:
+        rx = _CACHE[pattern] = re.compile(pattern)
+    return rx
+
+
+_CASES = ("宗", "件", "起", "宗次", "件次", "个")
+_EVENTS = ("场", "次", "场次", "期")
+_PEOPLE = ("名", "人", "位")
+_NEG = r"(?:无|未发生|未出现|没有|未有|零|杜绝)"
+
+RULES: tuple[FieldRule, ...] = (
+    # ---------------------------------------------------------------- rule_of_law
+    FieldRule(
+        "rl_enforcement_cases", "rule_of_law", "宗", _CASES,
+        pre=r"执法案件|行政处罚|处罚案件|执法.{0,6}案件|立案查处|查处.{0,8}案件|办理.{0,6}执法|行政执法",
+        exclude=r"复议|诉讼|应诉|纠错|撤销|法制审核|合法性审查|审核|听证|重大",
+        good=r"查处|办理|立案|办结|作出",
+    ),
+    FieldRule(
+        "rl_review_cases", "rule_of_law", "宗", _CASES,
+        pre=r"行政复议|复议案件|被申请.{0,4}复议|复议",
+        exclude=r"纠错|撤销|被纠正|败诉|维持|确认违法|诉讼",
+        negation=_NEG + r"[^，。；\d]{0,6}(?:行政)?复议(?:案件)?(?!纠错|被纠错|被撤销|决定被|决定撤销|被纠正|维持|撤销)(?:发生|情况)?",
+    ),
+    FieldRule(
+        "rl_litigation_cases", "rule_of_law", "宗", _CASES,
+        pre=r"行政诉讼|行政应诉|应诉案件|行政案件.{0,3}应诉|被诉",
+        exclude=r"败诉|出庭|负责人|纠错|撤销|民事|刑事|胜诉|调撤|复议",
+        negation=_NEG + r"[^，。；\d]{0,6}(?:行政)?(?:诉讼|应诉)(?:案件)?(?![^，。；]{0,4}败诉)(?!纠错|被纠错)",
+    ),
+    FieldRule(
+        "rl_litigation_lost", "rule_of_law", "宗", _CASES,
+        pre=r"败诉",
+        exclude=r"胜诉|民事",
+        negation=_NEG + r"[^，。；\d]{0,14}败诉|败诉(?:案件)?(?:数|率)?(?:为|均为)?(?:零|0)(?![\d.])",
+    ),
+    FieldRule(
+        "rl_legal_reviews", "rule_of_law", "件", ("件", "份", "宗", "项", "个"),
+        pre=r"(?:合法性|法制|法律|合规性)(?:审查|审核)|(?:审查|审核)[^，。；\d]{0,10}(?:文件|合同|协议|决策|规范性)",
+        post=r"^[^，。；\d]{0,16}(?:合法性|法制|法律|合规性)(?:审查|审核)",
+        exclude=r"执法决定|处罚决定|案件",
+        good=r"文件|合同|协议",
+    ),
+    FieldRule(
+        "rl_law_education_events", "rule_of_law", "场", _EVENTS,
+        pre=r"普法|法治宣传|法制宣传|法律宣传|法治讲座|法律讲座|送法|法治文化|宪法宣传|民法典宣传",
+        exclude=r"培训班|学法考试|旁听庭审",
+        good=r"活动|讲座|宣传",
+    ),
+    FieldRule(
+        "rl_mediation_cases", "rule_of_law", "宗", ("宗", "件", "起", "个"),
+        pre=r"矛盾纠纷|纠纷|调解|调处|人民调解",
+        exclude=r"委员会|调委会|调解员|调解室|工作室|诉讼|复议",
+        good=r"调处|受理|排查|化解|调解",
+        bad=r"成功|调成|达成.{0,4}协议|化解成功",
+    ),
+    FieldRule(
+        "rl_mediation_success_rate", "rule_of_law", "%", percent=True,
+        pre=r"(?:调解|调处|化解)[^，。；\d]{0,6}(?:成功率|化解率)|调解成功率|调处成功率|成功率|化解率",
+        exclude=r"办结率|满意率|出庭率|调撤率",
+    ),
+    FieldRule(
+        "rl_leaders_in_court", "rule_of_law", "宗", ("宗", "次", "件", "人次", "起", "场"),
+        pre=r"(?:负责人|领导|一把手|主要负责|班子成员)[^，。；\d]{0,8}出庭|出庭应诉",
+        exclude=r"旁听|出庭率",
+        good=r"负责人|领导",
+    ),
+    # ---------------------------------------------------------------- work_summary
+    FieldRule(
+        "ws_communities", "work_summary", "个", ("个",),
+        post=r"^(?:社区|居委会|社区居委会)(?!党|工作站|网格|服务中心|股份|居民|工作者|干部|书记|食堂|医院|健康)",
+        require=r"辖|下设|设有|共有|现有|涵盖|覆盖|包括|分为|共设|管理|共",
+        exclude=r"试点|选取|其中|新增|示范|创建|挂点|结对|成立",
+    ),
+    FieldRule(
+        "ws_grids", "work_summary", "个", ("个",),
+        pre=r"(?<![员长化])网格(?!员|长|化|中心|员队伍)[^，。；\d]{0,4}$",
+        post=r"^(?:基础|社区|综合)?网格(?!员|长|化|中心|党|工作站)",
+        exclude=r"网格员|试点|新增|调整",
+    ),
+    FieldRule(
+        "ws_grid_workers", "work_summary", "人", _PEOPLE,
+        pre=r"网格员|网格管理员|网格信息员|网格工作人员",
+        post=r"^(?:专职|专兼职|兼职|社区)?网格(?:员|管理员|信息员|工作人员)",
+        exclude=r"新增|招聘|培训|表彰|优秀",
+    ),
+    FieldRule(
+        "ws_citizen_requests", "work_summary", "件", ("件", "宗", "单", "个", "条", "宗次", "件次"),
+        pre=r"诉求|12345|工单|民生事项|群众反映|投诉|民意速办|热线",
+        good=r"受理|办理|接收|收到|处置|处理|接办|承办|转办",
+        bad=r"办结|解决|回访|满意|按时|超期|重复|不满意",
+        exclude=r"新增|企业诉求",
+    ),
+    FieldRule(
+        "ws_requests_closed_rate", "work_summary", "%", percent=True,
+        pre=r"办结率|结案率|办结[^，。；\d]{0,2}率|办理率|处置率",
+        exclude=r"满意率|回访率|按时|及时|超期|重复",
+    ),
+    FieldRule(
+        "ws_petition_batches", "work_summary", "批次", ("批次", "批"),
+        pre=r"来访|信访|接访|上访|接待群众|接待来访",
+        exclude=r"集体访|群体|越级|赴京|赴省|进京",
+    ),
+    FieldRule(
+        "ws_petition_persons", "work_summary", "人次", ("人次",),
+        pre=r"来访|信访|接访|上访|接待群众|接待来访",
+        exclude=r"集体访|群体|越级|赴京|赴省|进京",
+    ),
+    FieldRule(
+        "ws_safety_inspections", "work_summary", "家次", ("家次", "家", "间次", "个次", "间", "次"),
+        pre=r"检查|排查|巡查|督查|执法检查|安全检查",
+        exclude=r"隐患|演练|消防栓|核酸",
+        good=r"企业|场所|单位|门店|出租屋|三小|工厂|店铺|商户",
+    ),
+    FieldRule(
+        "ws_hazards_rectified", "work_summary", "处", ("处", "项", "个", "条", "宗"),
+        pre=r"隐患|安全问题|风险点",
+        good=r"整改|消除|治理|销号|整治|排除",
+        bad=r"发现|排查出|查出|未整改|正在整改|剩余|限期",
+    ),
+    FieldRule(
+        "ws_emergency_drills", "work_summary", "场", _EVENTS,
+        pre=r"演练|演习",
+        post=r"^(?:各类|综合|专项|实战|应急|消防|防汛|疏散|桌面)*(?:应急)?(?:演练|演习)",
+        exclude=r"培训|宣传|预案",
+    ),
+    FieldRule(
+        "ws_fire_incidents", "work_summary", "起", ("起", "宗", "次"),
+        pre=r"火灾|火警",
+        exclude=r"亡人|较大|重大|隐患|演练|消防检查",
+        negation=r"(?:全年|辖区|全街道)?(?:未发生|无|没有发生)(?:一起)?火灾(?:事故)?(?!隐患)(?![^，。；]{0,6}(?:较大|重大|亡人|伤亡))",
+    ),
+    FieldRule(
+        "ws_crime_change_pct", "work_summary", "%", percent=True, signed=True,
+        pre=r"警情|刑事|治安|案件|发案|两抢|盗窃",
+        require=r"同比|较上年|较去年|比上年|比去年|较同期|下降|上升|增长|减少|降低|增加",
+        exclude=r"破案率|满意|安全感|交通|火灾",
+    ),
+    FieldRule(
+        "ws_council_meetings", "work_summary", "场", _EVENTS,
+        pre=r"议事会|议事协商|协商议事|居民议事|议事|协商会|恳谈会|听证会",
+        exclude=r"议事规则|议事厅|议事平台|议事点",
+    ),
+    FieldRule(
+        "ws_volunteers", "work_summary", "人", _PEOPLE + ("人次",),
+        pre=r"志愿者",
+        post=r"^(?:注册)?志愿者",
+        good=r"注册|累计|总数|共有|现有|达|登记",
+        exclude=r"新增|新注册|新招募|招募|本年|今年|年内|参与|服务时长|出动|组织",
+    ),
+    FieldRule(
+        "ws_livelihood_projects", "work_summary", "项", ("项", "件", "个"),
+        pre=r"民生实事|民生项目|民生微实事|为民办实事|民生工程|实事项目",
+        good=r"完成|办结|落地|竣工|实施完成|建成",
+        bad=r"推进|在建|启动|正在|未完成|开工",
+        exclude=r"计划|拟|征集|申报",
+    ),
+    FieldRule(
+        "ws_contract_staff", "work_summary", "人", _PEOPLE,
+        pre=r"临聘|编外|购买服务人员|政府购买服务|聘员|雇员|辅助人员|劳务派遣",
+        exclude=r"新增|招聘|清退|减少",
+    ),
+    FieldRule(
+        "ws_seconded_staff", "work_summary", "人", _PEOPLE + ("人次",),
+        pre=r"借调|抽调",
+        exclude=r"借调回|返回|归队",
+    ),
+)
+
+RULES_BY_DOC_TYPE: dict[str, tuple[FieldRule, ...]] = {}
+for _r in RULES:
+    RULES_BY_DOC_TYPE.setdefault(_r.doc_type, ())
+    RULES_BY_DOC_TYPE[_r.doc_type] += (_r,)
+
+
+# --------------------------------------------------------------------------- matching
+
+@dataclass
+class ProseMatch:
+    """One value found in prose, before it becomes an ExtractedValue."""
+
+    field_id: str
+    value: float
+    unit: str
+    page: int | None
+    sentence: str
+    score: float
+    position: int  # order in the document, for ties
+    approximate: bool = False
+    method: str = "prose"
+
+
+@dataclass
+class _Num:
+    n: ParsedNumber
+    measure: str  # the measure word after it ('%' for percentages, '' for none)
+    end: int  # end of number + measure word
+    prefix: str  # local prefix
+    suffix: str  # text after the measure word up to the clause end
+    inherited: list[str] = field(default_factory=list)  # prefixes inherited from earlier numbers
+
+
+def _sentences(text: str) -> Iterable[tuple[int, str]]:
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        if m.start() > start:
+            yield start, text[start:m.start()]
+        start = m.end()
+    if start < len(text):
+        yield start, text[start:]
+
+
+def _clause_start(sentence: str, pos: int) -> int:
+    i = pos
+    while i > 0 and sentence[i - 1] not in _CLAUSE_END:
+        i -= 1
+    return i
+
+
+def _clause_end(sentence: str, pos: int) -> int:
+    i = pos
+    while i < len(sentence) and sentence[i] not in _CLAUSE_END:
+        i += 1
+    return i
+
+
+_YEAR_RE = re.compile(r"(20\d\d|19\d\d)\s*年")
+
+
+def _numbers_in_sentence(sentence: str) -> list[_Num]:
+    out: list[_Num] = []
+    prev_end = 0
+    for n in find_numbers(sentence, normalized=True):
+        # years, ordinals, dates and codes are not quantities
+        after = sentence[n.end:n.end + 1]
+        before = sentence[max(0, n.start - 1):n.start]
+        if before == "第" or after in ("年", "月", "日", "号", "时", "周", "届", "季", "轮", "级", "类", "大", "是", "方", "化", "部"):
+            # keep prev_end moving so a date does not glue two phrases together
+            continue
+        if n.percent:
+            measure, end = ("%" if n.text.rstrip().endswith("%") or n.text.startswith("百分之") else "pp"), n.end
+        else:
+            m = _MEASURE_RE.match(sentence, n.end)
+            if m:
+                measure, end = m.group(1), m.end()
+            else:
+                measure, end = "", n.end
+        cstart = _clause_start(sentence, n.start)
+        pstart = max(cstart, prev_end)
+        prefix = sentence[pstart:n.start]
+        suffix = sentence[end:_clause_end(sentence, end)]
+        out.append(_Num(n, measure, end, prefix, suffix))
+        prev_end = end
+    return out
+
+
+def _report_year(text: str) -> int | None:
+    """The year a report is about, from its first lines (title): '2022年法治政府建设年度报告'."""
+    head = text[:400]
+    m = _YEAR_RE.search(head)
+    return int(m.group(1)) if m else None
+
+
+def _other_year(prefix: str, report_year: int | None) -> bool:
+    if report_year is None:
+        return False
+    for m in _YEAR_RE.finditer(prefix):
+        if int(m.group(1)) != report_year:
+            return True
+    return False
+
+
+def _has_any_object(prefix: str, rules: Sequence[FieldRule]) -> bool:
+    for r in rules:
+        if r.pre and _compiled(r.pre).search(prefix):
+            return True
+    return False
+
+
+def _score(rule: FieldRule, num: _Num, sentence_prefix: str, report_year: int | None) -> float | None:
+    """Score of a number for a field, or None when it cannot be that field's figure."""
+    if rule.percent != (num.measure == "%"):
+        return None
+    if not rule.percent and num.measure not in rule.measures:
+        return None
+    local = num.prefix
+    # distractors that drop the number outright
+    if rule.signed:
+        if _compiled(_WIDER + "|" + _PLAN + "|" + _PER_UNIT).search(local):
+            return None
+    else:
+        if _GENERIC_EXCLUDE.search(local) or _other_year(local, report_year):
+            return None
+    if rule.exclude and _compiled(rule.exclude).search(local):
+        return None
+
+    score = 0.0
+    pre = rule.rx("pre")
+    post = rule.rx("post")
+    own = bool(pre and pre.search(local))
+    after = bool(post and post.search(num.suffix))
+    if own or after:
+        score = 4.0
+    else:
+        inherited = [p for p in num.inherited if pre and pre.search(p)]
+        if inherited and rule.inherit:
+            # the object was stated for an earlier number of the sentence; its own words
+            # (the verb) must not name another object
+            score = 3.0
+        elif pre and pre.search(sentence_prefix) and not num.inherited:
+            score = 1.0
+        else:
+            return None
+    if rule.require:
+        req = _compiled(rule.require)
+        context = local if not rule.signed else local + num.suffix
+        if not req.search(context):
+            if rule.signed and num.inherited and any(req.search(p) for p in num.inherited[-1:]):
+                pass
+            else:
+                return None
+    if rule.good and (_compiled(rule.good).search(local) or _compiled(rule.good).search(num.suffix[:8])):
+        score += 2.0
+    if rule.bad and _compiled(rule.bad).search(local):
+        score -= 3.0
+    if "其中" in local:
+        score -= 1.0
+    if num.n.approximate:
+        score -= 0.5
+    return score
+
+
+def _signed_value(num: _Num) -> float:
+    """A change against last year: '同比下降10%' -> -10, '上升5%' -> +5, '-3%' -> -3."""
+    if num.n.value < 0:
+        return num.n.value
+    value = abs(num.n.value)
+    down = None
+    up = None
+    for m in re.finditer(r"下降|减少|降低|下跌|回落|减|降", num.prefix):
+        down = m
+    for m in re.finditer(r"上升|增长|增加|上涨|提高|增|升", num.prefix):
+        up = m
+    if down and (not up or down.end() > up.end()):
+        return -value
+    return value
+
+
+_MAX_SOURCE = 400
+
+
+def _source_text(original: str, start: int, end: int) -> str:
+    """The sentence as written, with its closing punctuation, cut to a readable length."""
+    if end < len(original) and original[end] in "。；;！？!?":
+        end += 1
+    text = " ".join(original[start:end].split())
+    return text if len(text) <= _MAX_SOURCE else text[: _MAX_SOURCE - 1] + "…"
+
+
+def find_prose_values(doc_type: str, blocks: Sequence) -> list[ProseMatch]:
+    """Every field of ``doc_type`` that the prose states, best candidate per field.
+
+    ``blocks`` are objects with ``page`` and ``text`` (documents.model.TextBlock) or
+    (page, text) pairs.
+    """
+    rules = RULES_BY_DOC_TYPE.get(doc_type, ())
+    if not rules:
+        return []
+    items: list[tuple[int | None, str, str]] = []
+    for b in blocks:
+        if isinstance(b, tuple):
+            page, text = b[0], b[1]
+        else:
+            page, text = getattr(b, "page", None), getattr(b, "text", "")
+        if text:
+            items.append((page, str(text), normalize(str(text))))
+    report_year = _report_year("\n".join(t for _, _, t in items[:3]))
+
+    best: dict[str, ProseMatch] = {}
+    position = 0
+
+    def offer(m: ProseMatch) -> None:
+        cur = best.get(m.field_id)
+        if cur is None or m.score > cur.score:
+            best[m.field_id] = m
+
+    for page, original, text in items:
+        for start, sentence in _sentences(text):
+            position += 1
+            clean = sentence.strip()
+            if not clean:
+                continue
+            # the sentence as the document wrote it (normalize keeps offsets)
+            lead = len(sentence) - len(sentence.lstrip())
+            source = _source_text(original, start + lead, start + lead + len(clean))
+            # negations: '无行政诉讼败诉', '未发生行政复议案件'
+            for rule in rules:
+                if rule.negation:
+                    for nm in _compiled(rule.negation).finditer(clean):
+                        cstart = _clause_start(clean, nm.start())
+                        head = clean[cstart:nm.start()]
+                        if _GENERIC_EXCLUDE.search(head) or _other_year(head, report_year):
+                            continue
+                        offer(ProseMatch(rule.field_id, 0.0, rule.unit, page, source, 3.0, position, method="prose_negation"))
+            nums = _numbers_in_sentence(clean)
+            if not nums:
+                continue
+            # inheritance: a number whose own words name no object takes the earlier ones'
+            carried: list[str] = []
+            for num in nums:
+                if _has_any_object(num.prefix, rules):
+                    carried = [num.prefix]
+                else:
+                    num.inherited = list(carried)
+                    if carried:
+                        carried = carried + [num.prefix]
+                    else:
+                        carried = [num.prefix] if num.prefix.strip() else []
+            for num in nums:
+                sentence_prefix = clean[: num.n.start]
+                scored: list[tuple[float, FieldRule]] = []
+                for rule in rules:
+                    s = _score(rule, num, sentence_prefix, report_year)
+                    if s is not None and s > 0:
+                        scored.append((s, rule))
+                if not scored:
+                    continue
+                top = max(s for s, _ in scored)
+                for s, rule in scored:
+                    if s < top:
+                        continue  # the number belongs to a better-matching field
+                    value = _signed_value(num) if rule.signed else num.n.value
+                    offer(ProseMatch(rule.field_id, value, rule.unit, page, source, s, position, num.n.approximate))
+    return sorted(best.values(), key=lambda m: m.position)
