@@ -104,13 +104,13 @@ RULES: tuple[FieldRule, ...] = (
         "rl_review_cases", "rule_of_law", "宗", _CASES,
         pre=r"行政复议|复议案件|被申请.{0,4}复议|复议",
         exclude=r"纠错|撤销|被纠正|败诉|维持|确认违法|诉讼",
-        negation=_NEG + r"[^，。；\d]{0,6}(?:行政)?复议(?:案件)?(?!纠错|被纠错|被撤销|决定被|决定撤销|被纠正|维持|撤销)(?:发生|情况)?",
+        negation=_NEG + r"[^，。；\d]{0,6}(?:行政)?复议(?:案件|申请)?(?![^，。；]{0,4}(?:纠错|撤销|纠正|维持|确认违法|被))",
     ),
     FieldRule(
         "rl_litigation_cases", "rule_of_law", "宗", _CASES,
         pre=r"行政诉讼|行政应诉|应诉案件|行政案件.{0,3}应诉|被诉",
         exclude=r"败诉|出庭|负责人|纠错|撤销|民事|刑事|胜诉|调撤|复议",
-        negation=_NEG + r"[^，。；\d]{0,6}(?:行政)?(?:诉讼|应诉)(?:案件)?(?![^，。；]{0,4}败诉)(?!纠错|被纠错)",
+        negation=_NEG + r"[^，。；\d]{0,6}(?:行政)?(?:诉讼|应诉)(?:案件)?(?![^，。；]{0,4}(?:败诉|纠错|撤销|纠正|被))",
     ),
     FieldRule(
         "rl_litigation_lost", "rule_of_law", "宗", _CASES,
@@ -328,7 +328,9 @@ def _numbers_in_sentence(sentence: str) -> list[_Num]:
             if m:
                 measure, end = m.group(1), m.end()
             else:
-                measure, end = "", n.end
+                # a number with no measure word is a name or a code (12345热线, 两抢, 三小场所),
+                # not a quantity: it neither gives a value nor cuts the next number's prefix
+                continue
         cstart = _clause_start(sentence, n.start)
         pstart = max(cstart, prev_end)
         prefix = sentence[pstart:n.start]

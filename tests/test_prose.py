@@ -1,0 +1,82 @@
+"""Prose extraction (jinchengtuo.documents.prose) on sentences modelled on real documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from jinchengtuo.documents.prose import RULES, find_prose_values
+
+FIXTURES = Path(__file__).parent / "fixtures" / "prose"
+TITLE = {"rule_of_law": "某某街道办事处2022年法治政府建设年度报告", "work_summary": "某某街道2022年工作总结"}
+
+
+def _cases():
+    for path in sorted(FIXTURES.glob("*_cases.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for i, case in enumerate(data["cases"]):
+            yield pytest.param(data["doc_type"], case, id=f"{path.stem}-{i}")
+
+
+def _extract(doc_type, text):
+    blocks = [(1, TITLE[doc_type]), (2, text)]
+    return {m.field_id: m for m in find_prose_values(doc_type, blocks)}
+
+
+@pytest.mark.parametrize("doc_type, case", list(_cases()))
+def test_fixture_sentence(doc_type, case):
+    found = _extract(doc_type, case["text"])
+    for field_id, value in (case.get("expect") or {}).items():
+        assert field_id in found, f"{field_id} not found in {case['text']!r}; got {sorted(found)}"
+        assert found[field_id].value == pytest.approx(value), (field_id, found[field_id])
+        assert found[field_id].page == 2
+        assert found[field_id].sentence and found[field_id].sentence in case["text"]
+    for field_id in case.get("absent") or []:
+        assert field_id not in found, f"{field_id} should be absent, got {found[field_id]}"
+
+
+def test_fixtures_cover_every_prose_field():
+    covered = set()
+    for param in _cases():
+        covered |= set((param.values[1].get("expect") or {}))
+    assert {r.field_id for r in RULES} <= covered
+
+
+def test_rule_units_match_the_field_catalog():
+    catalog = Path(__file__).parents[1] / "dbt_project" / "seeds" / "field_catalog.csv"
+    if not catalog.exists():
+        pytest.skip("field catalog seed not present")
+    import csv
+
+    units = {row["field_id"]: (row["doc_type"], row["unit"]) for row in csv.DictReader(catalog.open(encoding="utf-8"))}
+    for rule in RULES:
+        assert rule.field_id in units, rule.field_id
+        assert units[rule.field_id] == (rule.doc_type, rule.unit), rule.field_id
+    prose_fields = {f for f, (dt, _) in units.items() if dt in ("rule_of_law", "work_summary") and f[:3] in ("rl_", "ws_")}
+    assert prose_fields == {r.field_id for r in RULES}
+
+
+def test_unrelated_doc_type_gives_nothing():
+    assert find_prose_values("final_accounts", [(1, "全年受理群众诉求12,345件。")]) == []
+
+
+def test_source_text_is_the_original_sentence_with_fullwidth_forms():
+    text = "全年受理群众诉求１２，３４５件，办结率９８．５％。另有说明。"
+    found = _extract("work_summary", text)
+    assert found["ws_citizen_requests"].value == 12345
+    assert found["ws_citizen_requests"].sentence == "全年受理群众诉求１２，３４５件，办结率９８．５％。"
+    assert found["ws_requests_closed_rate"].value == 98.5
+
+
+def test_the_stated_figure_wins_over_a_later_mention_of_last_year():
+    text = "2022年受理群众诉求9,000件。2021年受理群众诉求8,000件。较上年增加1,000件。"
+    found = _extract("work_summary", text)
+    assert found["ws_citizen_requests"].value == 9000
+
+
+def test_html_section_numbers_are_kept_as_pages():
+    blocks = [(1, TITLE["work_summary"]), (7, "二、平安建设"), (8, "开展应急演练35场。")]
+    found = {m.field_id: m for m in find_prose_values("work_summary", blocks)}
+    assert found["ws_emergency_drills"].page == 8
