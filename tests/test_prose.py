@@ -80,3 +80,14 @@ def test_html_section_numbers_are_kept_as_pages():
     blocks = [(1, TITLE["work_summary"]), (7, "二、平安建设"), (8, "开展应急演练35场。")]
     found = {m.field_id: m for m in find_prose_values("work_summary", blocks)}
     assert found["ws_emergency_drills"].page == 8
+
+
+@pytest.mark.parametrize("name", ["rule_of_law_full", "work_summary_full"])
+def test_full_document_exact_fields(name):
+    """A whole report with party-building figures, last year's, the district's and next
+    year's targets around the real ones: exactly the expected fields, with the right values."""
+    spec = yaml.safe_load((FIXTURES / f"{name}.yaml").read_text(encoding="utf-8"))
+    text = (FIXTURES / f"{name}.txt").read_text(encoding="utf-8")
+    blocks = [(i + 1, para) for i, para in enumerate(p for p in text.split("\n") if p.strip())]
+    found = {m.field_id: m.value for m in find_prose_values(spec["doc_type"], blocks)}
+    assert found == pytest.approx(spec["expect"])

@@ -308,6 +308,10 @@ def _clause_end(sentence: str, pos: int) -> int:
     return i
 
 
+# the words of an elliptical phrase, which takes its object from the number before it
+_CONNECTORS = " ,，、和及与共计约为达到了"
+_ELLIPSIS_MAX = 7
+
 _YEAR_RE = re.compile(r"(20\d\d|19\d\d)\s*年")
 
 
@@ -496,12 +500,12 @@ def find_prose_values(doc_type: str, blocks: Sequence) -> list[ProseMatch]:
             for num in nums:
                 if _has_any_object(num.prefix, rules):
                     carried = [num.prefix]
-                else:
+                elif len(num.prefix.strip(_CONNECTORS)) <= _ELLIPSIS_MAX or num.prefix.strip(_CONNECTORS).startswith("其中"):
+                    # a short phrase ('办结', '已整改') or a subset ('其中…') leaves its object out
                     num.inherited = list(carried)
-                    if carried:
-                        carried = carried + [num.prefix]
-                    else:
-                        carried = [num.prefix] if num.prefix.strip() else []
+                    carried = carried + [num.prefix] if carried else []
+                else:
+                    carried = []
             for num in nums:
                 sentence_prefix = clean[: num.n.start]
                 scored: list[tuple[float, FieldRule]] = []
