@@ -91,3 +91,14 @@ def test_full_document_exact_fields(name):
     blocks = [(i + 1, para) for i, para in enumerate(p for p in text.split("\n") if p.strip())]
     found = {m.field_id: m.value for m in find_prose_values(spec["doc_type"], blocks)}
     assert found == pytest.approx(spec["expect"])
+
+
+def test_wrapped_pdf_lines_are_joined_and_headings_kept_apart():
+    text = (
+        "某街道2022年工作总结\n（一）夯实基层治理基础\n"
+        "深化网格化服务管理，依托平台全年共受理群众诉求12,345\n件，办结率98.7%。开展应急演练各类共计\n35场。\n二、下一步"
+    )
+    found = {m.field_id: m for m in find_prose_values("work_summary", [(3, text)])}
+    assert found["ws_citizen_requests"].value == 12345
+    assert found["ws_citizen_requests"].sentence == "深化网格化服务管理，依托平台全年共受理群众诉求12,345件，办结率98.7%。"
+    assert found["ws_emergency_drills"].value == 35

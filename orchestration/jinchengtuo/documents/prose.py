@@ -116,7 +116,7 @@ RULES: tuple[FieldRule, ...] = (
         "rl_litigation_lost", "rule_of_law", "宗", _CASES,
         pre=r"败诉",
         exclude=r"胜诉|民事",
-        negation=_NEG + r"[^，。；\d]{0,14}败诉|败诉(?:案件)?(?:数|率)?(?:为|均为)?(?:零|0)(?![\d.])",
+        negation=_NEG + r"[^，。；\d]{0,14}败诉|均?未(?:有|出现|发生)?(?:一起|一宗)?败诉|败诉(?:案件)?(?:数|率)?(?:为|均为)?(?:零|0)(?![\d.])",
     ),
     FieldRule(
         "rl_legal_reviews", "rule_of_law", "件", ("件", "份", "宗", "项", "个"),
@@ -226,7 +226,7 @@ RULES: tuple[FieldRule, ...] = (
         exclude=r"议事规则|议事厅|议事平台|议事点",
     ),
     FieldRule(
-        "ws_volunteers", "work_summary", "人", _PEOPLE + ("人次",),
+        "ws_volunteers", "work_summary", "人", _PEOPLE + ("人次", ""),
         pre=r"志愿者",
         post=r"^(?:注册)?志愿者",
         good=r"注册|累计|总数|共有|现有|达|登记",
@@ -284,6 +284,48 @@ class _Num:
     inherited: list[str] = field(default_factory=list)  # prefixes inherited from earlier numbers
 
 
+_KEEP_BREAK_AFTER = "。；;！？!?:："
+_WRAP_MIN = 15  # a line this long without closing punctuation was wrapped by the layout
+
+
+def _join_wrapped_lines(text: str) -> tuple[str, list[int]]:
+    """PDF and some HTML text break lines inside sentences ('受理群众诉求12,345\n件').
+    Join a line to the next when it is long and does not end a sentence; keep short lines
+    (headings) and lines ending in 。；！？ apart. Returns the joined text and, for each of
+    its characters, the offset of that character in ``text``."""
+    out: list[str] = []
+    index: list[int] = []
+    lines = text.split("\n")
+    offset = 0
+    for i, line in enumerate(lines):
+        stripped = line.rstrip()
+        for j, ch in enumerate(line):
+            out.append(ch)
+            index.append(offset + j)
+        offset += len(line) + 1
+        if i == len(lines) - 1:
+            break
+        nxt = lines[i + 1].lstrip()
+        wrapped = (
+            len(stripped.strip()) >= _WRAP_MIN
+            and stripped[-1:] not in _KEEP_BREAK_AFTER
+            and nxt != ""
+            and not re.match(r"[一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）]|\d+[.、]", nxt)
+        )
+        if wrapped:
+            # drop trailing spaces written before the break and the next line's indent
+            while out and out[-1] == " ":
+                out.pop()
+                index.pop()
+            lead = len(lines[i + 1]) - len(nxt)
+            lines[i + 1] = nxt
+            offset += lead
+        else:
+            out.append("\n")
+            index.append(offset - 1)
+    return "".join(out), index
+
+
 def _sentences(text: str) -> Iterable[tuple[int, str]]:
     start = 0
     for m in _SENTENCE_END.finditer(text):
@@ -331,6 +373,8 @@ def _numbers_in_sentence(sentence: str) -> list[_Num]:
             m = _MEASURE_RE.match(sentence, n.end)
             if m:
                 measure, end = m.group(1), m.end()
+            elif re.search(r"[万萬亿億]", n.text):
+                measure, end = "", n.end  # '志愿者1.2万': a count, its measure word left out
             else:
                 # a number with no measure word is a name or a code (12345热线, 两抢, 三小场所),
                 # not a quantity: it neither gives a value nor cuts the next number's prefix
@@ -341,7 +385,36 @@ def _numbers_in_sentence(sentence: str) -> list[_Num]:
         suffix = sentence[end:_clause_end(sentence, end)]
         out.append(_Num(n, measure, end, prefix, suffix))
         prev_end = end
+    _resolve_respectively(sentence, out)
     return out
+
+
+_RESPECTIVELY = re.compile(r"分别(?:为|是|达到?|有|占)?")
+
+
+def _resolve_respectively(sentence: str, nums: list[_Num]) -> None:
+    """'办结率、满意率分别为99.2%、96.5%': the k-th number after 分别 takes the k-th object
+    named before it, as its own prefix."""
+    i = 0
+    while i < len(nums):
+        m = _RESPECTIVELY.search(nums[i].prefix)
+        if not m:
+            i += 1
+            continue
+        head = nums[i].prefix[: m.start()]
+        objects = [o for o in re.split(r"[、和及与,，]|以及", head) if o.strip()]
+        clause_end = _clause_end(sentence, nums[i].n.start)
+        group = [nums[i]]
+        j = i + 1
+        while j < len(nums) and nums[j].n.start < clause_end:
+            group.append(nums[j])
+            j += 1
+        if len(objects) >= len(group) >= 2:
+            lead = objects[: len(objects) - len(group) + 1]  # verbs before the first object
+            objects = ["".join(lead)] + objects[len(objects) - len(group) + 1:]
+            for num, obj in zip(group, objects):
+                num.prefix = obj
+        i = j
 
 
 def _report_year(text: str) -> int | None:
@@ -443,7 +516,7 @@ def _source_text(original: str, start: int, end: int) -> str:
     """The sentence as written, with its closing punctuation, cut to a readable length."""
     if end < len(original) and original[end] in "。；;！？!?":
         end += 1
-    text = " ".join(original[start:end].split())
+    text = " ".join(re.sub(r"\s*\n\s*", "", original[start:end]).split())
     return text if len(text) <= _MAX_SOURCE else text[: _MAX_SOURCE - 1] + "…"
 
 
@@ -456,15 +529,16 @@ def find_prose_values(doc_type: str, blocks: Sequence) -> list[ProseMatch]:
     rules = RULES_BY_DOC_TYPE.get(doc_type, ())
     if not rules:
         return []
-    items: list[tuple[int | None, str, str]] = []
+    items: list[tuple[int | None, str, str, list[int]]] = []
     for b in blocks:
         if isinstance(b, tuple):
             page, text = b[0], b[1]
         else:
             page, text = getattr(b, "page", None), getattr(b, "text", "")
         if text:
-            items.append((page, str(text), normalize(str(text))))
-    report_year = _report_year("\n".join(t for _, _, t in items[:3]))
+            joined, index = _join_wrapped_lines(normalize(str(text)))
+            items.append((page, str(text), joined, index))
+    report_year = _report_year("\n".join(t for _, _, t, _ in items[:3]))
 
     best: dict[str, ProseMatch] = {}
     position = 0
@@ -474,7 +548,7 @@ def find_prose_values(doc_type: str, blocks: Sequence) -> list[ProseMatch]:
         if cur is None or m.score > cur.score:
             best[m.field_id] = m
 
-    for page, original, text in items:
+    for page, original, text, index in items:
         for start, sentence in _sentences(text):
             position += 1
             clean = sentence.strip()
@@ -482,7 +556,8 @@ def find_prose_values(doc_type: str, blocks: Sequence) -> list[ProseMatch]:
                 continue
             # the sentence as the document wrote it (normalize keeps offsets)
             lead = len(sentence) - len(sentence.lstrip())
-            source = _source_text(original, start + lead, start + lead + len(clean))
+            a = start + lead
+            source = _source_text(original, index[a], index[a + len(clean) - 1] + 1)
             # negations: '无行政诉讼败诉', '未发生行政复议案件'
             for rule in rules:
                 if rule.negation:
