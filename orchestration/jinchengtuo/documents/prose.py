@@ -44,11 +44,15 @@ _MEASURE_RE = re.compile(r"\s*(?:余|多|左右)?\s*(" + "|".join(_MEASURES) + "
 
 # sentence and clause boundaries (normalised text: full-width punctuation is ASCII already)
 _SENTENCE_END = re.compile(r"[。!?;！？；\n]")
-_CLAUSE_END = "，,。;；!?！？\n:："
+_CLAUSE_END = "，,。;；!?！？\n"
 
 # distractors that drop a number for every field, searched in its local prefix
 _PAST = r"去年|上年|上一年|前一年|同期|上年度|往年|历年平均"
-_WIDER = r"全区|区级|全市|市级|全省|省级|全国|全县|区里|市里|区委|区政府|区属|全街道平均"
+_WIDER = (
+    r"全区|区级|全市|市级|全省|省级|全国|全县|区里|市里|区委|区政府|区属|本区|我区|该区|各街道|全街道平均"
+    # a named district's figure: '福田区全年受理…', '宝安区共…' (not 辖区, 社区, 小区, 园区 …)
+    r"|[\u4e00-\u9fff](?<![辖社小园城片景街校营厂库港商本我该])区(?:全年|共|累计|各类|整体|范围内|总计|合计)"
+)
 _PLAN = r"计划|目标|力争|拟|预计|任务数|指标为|不少于|不低于|要求"
 _PER_UNIT = r"每|平均|人均|户均|占比|比例"
 _GENERIC_EXCLUDE = re.compile("|".join([_PAST, _WIDER, _PLAN, _PER_UNIT]))
@@ -96,7 +100,7 @@ RULES: tuple[FieldRule, ...] = (
     # ---------------------------------------------------------------- rule_of_law
     FieldRule(
         "rl_enforcement_cases", "rule_of_law", "宗", _CASES,
-        pre=r"执法案件|行政处罚|处罚案件|执法.{0,6}案件|立案查处|查处.{0,8}案件|办理.{0,6}执法|行政执法",
+        pre=r"执法案件|行政处罚|处罚案件|执法.{0,6}案件|立案查处|查处.{0,8}案件|办理.{0,6}执法|行政执法|执法[^，。；\d]{0,8}立案|立案[^，。；\d]{0,3}$",
         exclude=r"复议|诉讼|应诉|纠错|撤销|法制审核|合法性审查|审核|听证|重大",
         good=r"查处|办理|立案|办结|作出",
     ),
@@ -152,8 +156,9 @@ RULES: tuple[FieldRule, ...] = (
     # ---------------------------------------------------------------- work_summary
     FieldRule(
         "ws_communities", "work_summary", "个", ("个",),
+        pre=r"(?:社区|居委会)(?:居委会)?(?:总数|数量|数)?(?:为|共|有|达)?[:\s]*$",
         post=r"^(?:社区|居委会|社区居委会)(?!党|工作站|网格|服务中心|股份|居民|工作者|干部|书记|食堂|医院|健康)",
-        require=r"辖|下设|设有|共有|现有|涵盖|覆盖|包括|分为|共设|管理|共",
+        require=r"辖|下设|设有|共有|现有|涵盖|覆盖|包括|分为|共设|管理|共|数量|总数|社区数",
         exclude=r"试点|选取|其中|新增|示范|创建|挂点|结对|成立",
     ),
     FieldRule(
@@ -170,7 +175,7 @@ RULES: tuple[FieldRule, ...] = (
     ),
     FieldRule(
         "ws_citizen_requests", "work_summary", "件", ("件", "宗", "单", "个", "条", "宗次", "件次"),
-        pre=r"诉求|12345|工单|民生事项|群众反映|投诉|民意速办|热线",
+        pre=r"诉求|12345|工单|民生事项|群众反映|民意速办|热线",
         good=r"受理|办理|接收|收到|处置|处理|接办|承办|转办",
         bad=r"办结|解决|回访|满意|按时|超期|重复|不满意",
         exclude=r"新增|企业诉求",
@@ -272,6 +277,8 @@ class ProseMatch:
     position: int  # order in the document, for ties
     approximate: bool = False
     method: str = "prose"
+    # other figures the document gives for the field with the same score (a conflict)
+    conflicts: list[tuple[float, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -417,11 +424,19 @@ def _resolve_respectively(sentence: str, nums: list[_Num]) -> None:
         i = j
 
 
-def _report_year(text: str) -> int | None:
-    """The year a report is about, from its first lines (title): '2022年法治政府建设年度报告'."""
-    head = text[:400]
-    m = _YEAR_RE.search(head)
-    return int(m.group(1)) if m else None
+def _report_year(head: str, whole: str) -> int | None:
+    """The year a report is about: from its first lines (title: '2022年法治政府建设年度报告'),
+    else the year the text names most often."""
+    m = _YEAR_RE.search(head[:400])
+    if m:
+        return int(m.group(1))
+    counts: dict[int, int] = {}
+    for m in _YEAR_RE.finditer(whole):
+        y = int(m.group(1))
+        counts[y] = counts.get(y, 0) + 1
+    if not counts:
+        return None
+    return max(counts, key=lambda y: (counts[y], y))
 
 
 def _other_year(prefix: str, report_year: int | None) -> bool:
@@ -538,7 +553,7 @@ def find_prose_values(doc_type: str, blocks: Sequence) -> list[ProseMatch]:
         if text:
             joined, index = _join_wrapped_lines(normalize(str(text)))
             items.append((page, str(text), joined, index))
-    report_year = _report_year("\n".join(t for _, _, t, _ in items[:3]))
+    report_year = _report_year("\n".join(t for _, _, t, _ in items[:3]), "\n".join(t for _, _, t, _ in items))
 
     best: dict[str, ProseMatch] = {}
     position = 0
@@ -547,6 +562,8 @@ def find_prose_values(doc_type: str, blocks: Sequence) -> list[ProseMatch]:
         cur = best.get(m.field_id)
         if cur is None or m.score > cur.score:
             best[m.field_id] = m
+        elif m.score == cur.score and m.value != cur.value and m.position != cur.position:
+            cur.conflicts.append((m.value, m.sentence))
 
     for page, original, text, index in items:
         for start, sentence in _sentences(text):
