@@ -1,0 +1,65 @@
+"""`jinchengtuo`: the command line, a thin layer over the same jobs and libraries."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from jinchengtuo import config
+
+app = typer.Typer(help="金秤砣 street governance observatory: documents in, audited yearly rankings out.", no_args_is_help=True, add_completion=False)
+
+
+@app.command()
+def refresh(
+    year: Optional[list[int]] = typer.Option(None, "--year", "-y", help="Year(s) to publish (default: every year found in sources/). The warehouse is rebuilt for all years."),
+) -> None:
+    """Run the annual refresh job (the same job the schedule runs): load, extract, build, check, release, publish."""
+    from jinchengtuo.refresh import run_refresh
+
+    typer.echo(f"sources:   {config.sources_dir()}\nwarehouse: {config.warehouse_path()}\nreports:   {config.reports_dir()}", err=True)
+    try:
+        result = run_refresh([str(y) for y in year] if year else None)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    if not result.success:
+        typer.echo("refresh FAILED: the published warehouse and reports were left as they were (see the ✘ lines above).", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"refresh done: {config.warehouse_path()}", err=True)
+
+
+@app.command()
+def docs(out: Path = typer.Option(None, help="Folder for the dbt documentation site (default: reports/dbt_docs).")) -> None:
+    """Build the dbt documentation site (lineage, every model and column) offline, as one static page."""
+    published = config.warehouse_path()
+    out = out or config.reports_dir() / "dbt_docs"
+    dbt = Path(sys.executable).with_name("dbt")
+    with tempfile.TemporaryDirectory() as tmp:
+        # dbt opens the database read-write: give it a copy so analysts' readers are never blocked
+        db = Path(tmp) / "warehouse.duckdb"
+        if published.exists():
+            shutil.copyfile(published, db)
+        env = {**os.environ, "JCT_WAREHOUSE": str(db), "DBT_TARGET_PATH": str(Path(tmp) / "target")}
+        cmd = [str(dbt if dbt.exists() else "dbt"), "docs", "generate", "--static", "--project-dir", str(config.DBT_PROJECT_DIR), "--profiles-dir", str(config.DBT_PROJECT_DIR)]
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            typer.echo(proc.stdout[-3000:] + proc.stderr[-3000:], err=True)
+            raise typer.Exit(proc.returncode)
+        out.mkdir(parents=True, exist_ok=True)
+        for name in ("static_index.html", "index.html", "manifest.json", "catalog.json"):
+            src = Path(tmp) / "target" / name
+            if src.exists():
+                shutil.copyfile(src, out / name)
+    typer.echo(f"dbt docs: {out / 'static_index.html'} (open it in a browser; works offline)")
+
+
+if __name__ == "__main__":
+    app()

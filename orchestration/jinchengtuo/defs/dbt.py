@@ -1,0 +1,91 @@
+"""dbt models as Dagster assets: staging → intermediate → marts, dbt tests as asset checks.
+
+Asset keys follow the warehouse: `raw/<table>` for sources, `<schema>/<model>` for models, so the
+UI graph reads like the architecture. dbt always writes the run's build copy of the warehouse.
+"""
+
+
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+
+from jinchengtuo import config as paths
+from jinchengtuo.defs.resources import WRITER_POOL, WarehouseResource, environment
+
+def _dbt_executable() -> str:
+    """The venv's dbt (next to this interpreter), so the UI and the CLI work without PATH set up."""
+    local = Path(sys.executable).with_name("dbt")
+    if local.exists():
+        # dagster-dbt's project preparation looks dbt up on PATH
+        os.environ["PATH"] = f"{local.parent}{os.pathsep}{os.environ.get('PATH', '')}"
+        return str(local)
+    return shutil.which("dbt") or "dbt"
+
+
+DBT_EXECUTABLE = _dbt_executable()
+dbt_project = DbtProject(project_dir=paths.DBT_PROJECT_DIR, profiles_dir=paths.DBT_PROJECT_DIR)
+
+
+def _manifest_is_stale(project: DbtProject) -> bool:
+    """True when the manifest is missing or older than any model, seed, macro or YAML file."""
+    manifest = project.manifest_path
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    for folder in ("models", "seeds", "macros", "tests", "snapshots"):
+        for f in (project.project_dir / folder).rglob("*"):
+            if f.is_file() and f.stat().st_mtime > built:
+                return True
+    return any((project.project_dir / f).stat().st_mtime > built for f in ("dbt_project.yml", "profiles.yml"))
+
+
+if _manifest_is_stale(dbt_project):  # a fresh clone, or the dbt project changed: parse once
+    dbt_project.preparer.prepare(dbt_project)
+
+GROUP_BY_FOLDER = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
+
+
+class JinchengtuoTranslator(DagsterDbtTranslator):
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "framework"
+        parts = dbt_resource_props.get("fqn", [])
+        for part in parts[1:-1]:
+            if part in GROUP_BY_FOLDER:
+                return GROUP_BY_FOLDER[part]
+        return "sources" if dbt_resource_props["resource_type"] == "source" else "marts"
+
+
+translator = JinchengtuoTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+class DbtRunConfig(dg.Config):
+    """Options of a dbt run: extra vars (methodology choices) as a YAML/JSON mapping string."""
+
+    vars: str = ""
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=translator, pool=WRITER_POOL, name="dbt_warehouse")
+def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: DbtRunConfig):
+    path = warehouse.build_file(context.run_id)
+    args = ["build"]
+    if config.vars:
+        args += ["--vars", config.vars]
+    with environment(JCT_WAREHOUSE=str(path)):
+        yield from dbt.cli(args, context=context, target_path=Path(dbt_project.target_path)).stream()
+
+
+dbt_resource = DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+
+defs = dg.Definitions(assets=[dbt_warehouse])
