@@ -13,6 +13,11 @@ inventory as (
     select * from {{ ref('int_documents__inventory') }}
 ),
 
+-- context measures of the framework seed (CTX rows) and the money and staffing figures behind them
+context as (
+    select * from {{ ref('int_street_year__context') }}
+),
+
 documents_per_street_year as (
     select
         street_code,
@@ -42,4 +47,8 @@ final as (
     left join documents_per_street_year using (street_code, year)
 )
 
-select * from final
+select
+    final.*,
+    context.* exclude (street_code, year)
+from final
+left join context using (street_code, year)
