@@ -20,13 +20,20 @@ app = typer.Typer(help="金秤砣 street governance observatory: documents in, a
 @app.command()
 def refresh(
     year: Optional[list[int]] = typer.Option(None, "--year", "-y", help="Year(s) to publish (default: every year found in sources/). The warehouse is rebuilt for all years."),
+    force: bool = typer.Option(False, "--force", help="Rebuild even when no input, code or configuration changed since the last release."),
 ) -> None:
     """Run the annual refresh job (the same job the schedule runs): load, extract, build, check, release, publish."""
-    from jinchengtuo.refresh import run_refresh
+    from jinchengtuo.refresh import run_refresh, up_to_date
 
     typer.echo(f"sources:   {config.sources_dir()}\nwarehouse: {config.warehouse_path()}\nreports:   {config.reports_dir()}", err=True)
+    years = [str(y) for y in year] if year else None
+    if not force:
+        fingerprint = up_to_date(years)
+        if fingerprint:
+            typer.echo(f"nothing changed since the last release (inputs {fingerprint[:12]}): warehouse and reports are current; --force rebuilds", err=True)
+            return
     try:
-        result = run_refresh([str(y) for y in year] if year else None)
+        result = run_refresh(years)
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)

@@ -76,14 +76,35 @@ def progress_logger(init_context):
     return logger
 
 
+def up_to_date(years: list[str] | None = None) -> str | None:
+    """The fingerprint when the published warehouse was built from exactly the current inputs and
+    every requested year has published reports; None when a refresh could change something."""
+    from jinchengtuo.warehouse.fingerprint import inputs_fingerprint, last_refresh
+
+    last = last_refresh(config.warehouse_path())
+    if last is None:
+        return None
+    current = inputs_fingerprint()
+    if last["inputs_fingerprint"] != current:
+        return None
+    from jinchengtuo.defs.partitions import years_in_sources
+
+    for y in years or years_in_sources():
+        if not (config.reports_dir() / str(y) / "ranking.csv").exists():
+            return None
+    return current
+
+
 def run_refresh(years: list[str] | None = None, *, instance: dg.DagsterInstance | None = None, run_config: dict | None = None, quiet: bool = False):
     """Execute the annual refresh for `years` (default: every year found) and return the result."""
     from jinchengtuo.defs.automation import REFRESH_JOB, range_tags
     from jinchengtuo.defs.partitions import year_partitions
+    from jinchengtuo.defs.release import FINGERPRINT_TAG
     from jinchengtuo.definitions import defs
+    from jinchengtuo.warehouse.fingerprint import inputs_fingerprint
 
     keys = year_partitions.get_partition_keys()
-    tags = range_tags([str(y) for y in years] if years else keys)
+    tags = {**range_tags([str(y) for y in years] if years else keys), FINGERPRINT_TAG: inputs_fingerprint()}
     job = defs.resolve_job_def(REFRESH_JOB)
     if instance is None:
         ensure_dagster_home()

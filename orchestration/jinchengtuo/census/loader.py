@@ -187,6 +187,8 @@ def read_census_file(path: Path, streets: StreetDirectory, display_name: str | N
         records.append(rec)
     df = pd.DataFrame.from_records(records)
     if len(df):
+        for col in ("population", "households", "area_km2", *PCT_COLUMNS):
+            df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
         # shares written as fractions (0.123) rather than percentages: convert the whole column
         for col in PCT_COLUMNS:
             if col in df and df[col].notna().any() and df[col].max() <= 1:

@@ -18,7 +18,6 @@ WRITER_TAG = {"jinchengtuo/writes": "warehouse"}  # at most one such run at a ti
 refresh_job = dg.define_asset_job(
     REFRESH_JOB,
     selection=dg.AssetSelection.all(),
-    partitions_def=year_partitions,
     # one process: a step per process would cost more in start-up than the work itself
     executor_def=dg.in_process_executor,
     tags=WRITER_TAG,

@@ -78,7 +78,7 @@ class DbtRunConfig(dg.Config):
 
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=translator, pool=WRITER_POOL, name="dbt_warehouse")
 def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: DbtRunConfig):
-    path = warehouse.build_file(context.run_id)
+    path = warehouse.build_file(context.run.run_id)
     args = ["build"]
     if config.vars:
         args += ["--vars", config.vars]

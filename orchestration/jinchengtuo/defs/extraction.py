@@ -45,7 +45,7 @@ def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         context.log.warning(f"no documents folder at {root}: the warehouse is built from reference and census data only")
         documents = values = issues = None
         stats = {}
-    with warehouse.write(context.run_id) as con:
+    with warehouse.write(context.run.run_id) as con:
         n_docs = replace_table(con, "document", documents)
         n_values = replace_table(con, "extracted_value", values)
         n_issues = replace_table(con, "extraction_issue", issues)

@@ -9,6 +9,9 @@ import dagster as dg
 import duckdb
 
 from jinchengtuo.defs.resources import WRITER_POOL, WarehouseResource
+from jinchengtuo.warehouse.fingerprint import inputs_fingerprint
+
+FINGERPRINT_TAG = "jinchengtuo/inputs_fingerprint"  # set by `jinchengtuo refresh` before the run starts
 
 
 def _table_counts(path) -> dict[str, int]:
@@ -34,14 +37,25 @@ def build_release_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
         description="Atomically replaces the published warehouse with this run's build, once every upstream asset and blocking check succeeded.",
     )
     def warehouse_release(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        build_file = warehouse.build_file(context.run_id)
+        build_file = warehouse.build_file(context.run.run_id)
+        fingerprint = context.run.tags.get(FINGERPRINT_TAG) or inputs_fingerprint()
+        con = duckdb.connect(str(build_file))
+        try:
+            con.execute("create schema if not exists meta")
+            con.execute(
+                "create table if not exists meta.refresh_log (run_id varchar, released_at timestamp, inputs_fingerprint varchar)"
+            )
+            con.execute("insert into meta.refresh_log values (?, now()::timestamp, ?)", [context.run.run_id, fingerprint])
+        finally:
+            con.close()
         counts = _table_counts(build_file)
-        published = warehouse.promote(context.run_id)
+        published = warehouse.promote(context.run.run_id)
         context.log.info(f"published warehouse {published}")
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(published)),
                 "size_mb": round(published.stat().st_size / 1e6, 2),
+                "inputs_fingerprint": fingerprint,
                 "tables": dg.MetadataValue.md("| table | rows |\n|---|---|\n" + "\n".join(f"| {t} | {n} |" for t, n in counts.items())),
             }
         )

@@ -17,7 +17,7 @@ from jinchengtuo.warehouse import loaders
     pool=WRITER_POOL,
 )
 def raw_reference(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    with warehouse.write(context.run_id) as con:
+    with warehouse.write(context.run.run_id) as con:
         counts = loaders.load_reference(con, config.reference_dir())
     for table, n in counts.items():
         yield dg.MaterializeResult(asset_key=["raw", table], metadata={"dagster/row_count": n, "source": str(config.reference_dir())})
@@ -33,7 +33,7 @@ def raw_reference(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
 )
 def raw_census(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     try:
-        with warehouse.write(context.run_id) as con:
+        with warehouse.write(context.run.run_id) as con:
             result = loaders.load_census(con, config.census_dir(), config.reference_dir())
     except CensusError as exc:
         # fail the step: nothing downstream runs and the published warehouse stays as it was

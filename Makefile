@@ -1,0 +1,44 @@
+# jinchengtuo — two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: install run test ui docs sample bench clean
+
+install: $(VENV)/.installed
+
+# uv resolves and installs much faster than pip; pip is the fallback
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip uv || true
+	if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install -q --python $(BIN)/python -e '.[test]'; \
+	else $(BIN)/python -m pip install -q -e '.[test]'; fi
+	cd dbt_project && JCT_WAREHOUSE=/tmp/jct-parse.duckdb ../$(BIN)/dbt parse --quiet --profiles-dir .
+	mkdir -p $(DAGSTER_HOME) && cp -n orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml || true
+	touch $@
+
+# the sample corpus is generated (deterministic for its seed), never committed
+sample: install
+	@if [ ! -d "$${JCT_SOURCES:-sources}/documents" ]; then \
+		echo "generating the sample document corpus into $${JCT_SOURCES:-sources}/ …"; \
+		$(BIN)/jinchengtuo sample-corpus --out "$${JCT_SOURCES:-sources}"; fi
+
+run: sample
+	$(BIN)/jinchengtuo refresh
+
+test: install
+	$(BIN)/python -m pytest -q
+
+ui: install
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+docs: install
+	$(BIN)/jinchengtuo docs
+
+bench: sample
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf warehouse reports/[0-9]* reports/panel dbt_project/target dbt_project/logs .dagster_home

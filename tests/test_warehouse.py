@@ -1,0 +1,171 @@
+"""The warehouse backbone: definitions load, build aside + atomic promotion, and the refresh job
+end to end on a temporary warehouse (reference and census only: fast)."""
+
+import hashlib
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+
+import dagster as dg
+import duckdb
+import pytest
+
+from jinchengtuo import config
+from jinchengtuo.warehouse import build
+
+
+def test_definitions_load_with_groups_checks_and_automation():
+    from jinchengtuo.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string(): graph.get(k) for k in graph.get_all_asset_keys()}
+    assert keys["raw/street"].group_name == "sources"
+    assert keys["staging/stg_reference__streets"].group_name == "staging"
+    assert keys["marts/dim_street"].group_name == "marts"
+    assert keys["marts/fct_street_year"].group_name == "marts"
+    assert keys["warehouse_release"].group_name == "publication"
+    checks = {c.name for c in graph.asset_check_keys}
+    assert {"gx_dim_street", "gx_district_totals", "gx_census_street", "gx_fct_street_year"} <= checks
+    assert any(c.startswith("unique_dim_street_street_code") for c in checks)  # dbt tests as checks
+    from jinchengtuo.defs.partitions import year_partitions
+
+    assert defs.resolve_job_def("annual_refresh") is not None
+    assert all(k.isdigit() and len(k) == 4 for k in year_partitions.get_partition_keys())
+    assert defs.resolve_schedule_def("annual_refresh_schedule").cron_schedule == "0 3 15 9 *"
+    assert defs.resolve_sensor_def("sources_sensor") is not None
+    # every warehouse writer shares one pool
+    for key in ("raw/street", "raw/census_street", "raw/document", "marts/dim_street", "warehouse_release"):
+        assets_def = defs.resolve_assets_def(dg.AssetKey.from_user_string(key))
+        assert assets_def.op.pool == "warehouse_writer", key
+
+
+def test_build_aside_then_atomic_promote(tmp_path):
+    published = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(published))
+    con.execute("create table t as select 1 as v")
+    con.close()
+    before = published.read_bytes()
+    path = build.ensure_build(published, "run-a")
+    con = duckdb.connect(str(path))
+    con.execute("insert into t values (2)")
+    con.close()
+    assert published.read_bytes() == before  # the published file is never written
+    # a second run finds run-a's leftover (killed run) and starts again from the published file
+    path_b = build.ensure_build(published, "run-b")
+    assert duckdb.connect(str(path_b), read_only=True).execute("select count(*) from t").fetchone()[0] == 1
+    with pytest.raises(FileNotFoundError):
+        build.promote(published, "run-a")
+    build.promote(published, "run-b")
+    assert not path_b.exists() and build.build_owner(published) is None
+
+
+def test_sensor_maps_changed_files_to_years():
+    from jinchengtuo.defs.automation import years_of_changes
+
+    assert years_of_changes(["documents/2022/福田区/园岭/a.pdf", "documents/2021/x.html"]) == {"2021", "2022"}
+    assert years_of_changes(["census/x.csv"]) is None  # census changes touch every year
+    assert years_of_changes(["documents/loose.pdf"]) == {"?"}
+
+
+def _sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    root = tmp_path_factory.mktemp("refresh")
+    sources = root / "sources"
+    shutil.copytree(config.reference_dir(), sources / "reference")
+    shutil.copytree(config.census_dir(), sources / "census")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("JCT_SOURCES", str(sources))
+    mp.setenv("JCT_WAREHOUSE", str(root / "warehouse" / "jct.duckdb"))
+    mp.setenv("JCT_REPORTS", str(root / "reports"))
+    yield root
+    mp.undo()
+
+
+def _refresh():
+    from jinchengtuo.refresh import run_refresh
+
+    return run_refresh(instance=dg.DagsterInstance.ephemeral(), quiet=True)
+
+
+@pytest.mark.slow
+def test_refresh_builds_dim_street_and_street_years(env):
+    result = _refresh()
+    assert result.success
+    published = config.warehouse_path()
+    assert published.exists() and build.build_owner(published) is None
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        streets = con.execute("select street_code, street_name, district_name from marts.dim_street order by 1").fetchall()
+        assert len(streets) == 74
+        ref = {r[0]: r[1] for r in duckdb.execute(f"select street_code, street_name from read_csv('{config.reference_dir() / 'streets.csv'}', all_varchar=true)").fetchall()}
+        assert {c: n for c, n, _ in streets} == ref
+        per_year = con.execute("select year, count(*), count(distinct street_code) from marts.fct_street_year group by 1").fetchall()
+        assert per_year and all(n == 74 and d == 74 for _, n, d in per_year)
+        est = con.execute("select bool_and(not is_population_estimated) from marts.fct_street_year where year = 2020").fetchone()[0]
+        assert est is True
+        log = con.execute("select count(*) from meta.refresh_log").fetchone()[0]
+        assert log == 1
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_broken_census_fails_clearly_and_keeps_last_good_warehouse(env):
+    published = config.warehouse_path()
+    assert published.exists(), "runs after the successful refresh"
+    before = _sha(published)
+    census = config.census_dir() / "七普街道人口_SYNTHETIC样例_罗湖区.csv"
+    original = census.read_text(encoding="utf-8-sig")
+    lines = original.splitlines()
+    cells = lines[2].split(",")
+    cells[1] = "-100"
+    lines[2] = ",".join(cells)
+    census.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    try:
+        result = _refresh()
+    finally:
+        census.write_text(original, encoding="utf-8-sig")
+    assert not result.success
+    failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert [e.step_key for e in failures] == ["raw_census"]
+    text = str(failures[0].event_specific_data.error.to_string())
+    assert census.name in text and "row 3" in text and "population must be positive" in text
+    assert _sha(published) == before  # last good warehouse untouched
+    skipped = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"} | {
+        s for s in ("warehouse_release",) if not result.is_node_success(s)}
+    assert "warehouse_release" in skipped
+
+
+READER = textwrap.dedent(
+    """
+    import sys, time, duckdb
+    con = duckdb.connect(sys.argv[1], read_only=True)
+    t0 = time.time(); n = 0
+    while time.time() - t0 < float(sys.argv[2]):
+        con.execute("select count(*) from marts.dim_street").fetchone(); n += 1
+        time.sleep(0.05)
+    print(n, con.execute("select count(*) from meta.refresh_log").fetchone()[0])
+    """
+)
+
+
+@pytest.mark.slow
+def test_reader_is_never_blocked_during_a_refresh(env):
+    published = config.warehouse_path()
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(published), "25"], stdout=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    result = _refresh()
+    assert result.success, "a refresh must succeed while an analyst has the warehouse open"
+    out, _ = reader.communicate(timeout=60)
+    queries, log_rows_seen = map(int, out.split())
+    assert reader.returncode == 0 and queries > 50
+    assert log_rows_seen == 1  # the reader kept its consistent, old version to the end
+    con = duckdb.connect(str(published), read_only=True)
+    assert con.execute("select count(*) from meta.refresh_log").fetchone()[0] == 2  # new readers see the new one
+    con.close()
