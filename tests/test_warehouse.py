@@ -169,3 +169,18 @@ def test_reader_is_never_blocked_during_a_refresh(env):
     con = duckdb.connect(str(published), read_only=True)
     assert con.execute("select count(*) from meta.refresh_log").fetchone()[0] == 2  # new readers see the new one
     con.close()
+
+
+@pytest.mark.slow
+def test_docs_site_is_built_offline_with_lineage(env):
+    from typer.testing import CliRunner
+
+    from jinchengtuo.cli import app
+
+    out = env / "dbt_docs"
+    result = CliRunner().invoke(app, ["docs", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    page = (out / "static_index.html").read_text(encoding="utf-8")
+    assert "dim_street" in page and "fct_street_year" in page
+    catalog = (out / "catalog.json").read_text(encoding="utf-8")
+    assert "marts.dim_street" in catalog or '"dim_street"' in catalog
