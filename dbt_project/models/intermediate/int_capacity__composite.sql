@@ -83,7 +83,7 @@ ranked as (
         *,
         case when is_ranked then rank() over (
             partition by year, is_ranked order by round(composite_score, 6) desc) end as rank,
-        case when is_ranked then count(*) over (partition by year, is_ranked) end as n_ranked,
+        sum(case when is_ranked then 1 else 0 end) over (partition by year) as n_ranked,
         case when is_ranked then count(*) over (
             partition by year, is_ranked, round(composite_score, 6)) > 1 end as is_tied,
         case when is_ranked then rank() over (

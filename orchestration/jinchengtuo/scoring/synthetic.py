@@ -126,7 +126,7 @@ def _year_figures(rng: np.random.Generator, pop: float, year: int) -> dict[str, 
     return {"final_accounts": fa, "budget": bu, "info_disclosure": od, "rule_of_law": rl, "work_summary": ws}
 
 
-def make_synthetic_raw(years, *, seed: int = 7, single_street_year: int | None = None,
+def make_synthetic_raw(years, *, seed: int = 7, single_street_year: int | None = None, silent_year: int = 2021,
                        reference_dir: Path | None = None) -> SyntheticRaw:
     streets = _streets(reference_dir or config.reference_dir())
     codes = streets["street_code"].tolist()
@@ -148,7 +148,7 @@ def make_synthetic_raw(years, *, seed: int = 7, single_street_year: int | None =
     )
 
     # a street with no document at all in its year (never ranked that year)
-    silent = (codes[5], sorted(years)[-1] if len(years) else CENSUS_YEAR)
+    silent = (codes[5], silent_year)
     docs, vals = [], []
     for year in sorted(years):
         rng = np.random.default_rng([seed, year])
