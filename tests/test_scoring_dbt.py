@@ -203,9 +203,12 @@ def test_raw_values_match_the_formulas_written_out(built):
 
 def test_zero_denominators_follow_the_framework_rule(built):
     path, raw = built["paths"]["base"], built["raw"]
-    codes = sorted(raw.streets.street_code)[20:24]
+    codes = raw.streets.street_code.tolist()[20:24]
     df = _df(path, f"""select street_code, year, indicator_id, raw_value, raw_value_note from marts.fct_indicator_value
         where street_code in ({', '.join(repr(c) for c in codes)}) and year = 2020""").set_index(["street_code", "indicator_id"])
+    notes = df.raw_value_note.fillna("")
+    assert notes.str.contains("rule gives 0").sum() >= 4  # review/litigation: no cases → 0
+    assert notes.str.contains("rule gives no value").sum() >= 4  # no information requests → missing
     for code in codes:
         zero = df.loc[(code, "EXE_review_correction")]
         if "rv_total" in set(raw.values[(raw.values.street_code == code) & (raw.values.year == 2020)].field_id):
@@ -318,7 +321,7 @@ def test_adding_a_year_leaves_earlier_years_unchanged(built):
 
 def test_outliers_are_winsorised_and_flagged(built):
     raw = built["raw"]
-    outliers = sorted(raw.streets.street_code)[10:12]
+    outliers = raw.streets.street_code.tolist()[10:12]
     iv = _df(built["paths"]["base"], """select * from marts.fct_indicator_value
         where indicator_id = 'DLB_volunteers_per_1k' and year between 2019 and 2021""")
     treated = iv[iv.is_treated]
