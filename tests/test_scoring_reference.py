@@ -234,3 +234,14 @@ def test_weight_overrides_for_sensitivity_analysis(fw):
     assert np.allclose(only_exe.composite, only_exe.capacity_score[:, :, 0])
     same = score(panel, fw, indicator_weights=panel.default_weight)
     assert np.allclose(same.composite, base.composite)
+
+
+def test_prepare_once_aggregate_many_gives_the_same_result(fw):
+    from jinchengtuo.scoring import aggregate, prepare
+    raw = random_raw(fw, Y=2, S=74, seed=13)
+    panel = make_panel(fw, raw)
+    prepared = prepare(panel, ScoringOptions(weighting="critic"))
+    w = np.linspace(0.5, 1.5, len(fw.scored))
+    a = aggregate(prepared, fw, indicator_weights=w)
+    b = score(panel, fw, ScoringOptions(weighting="critic"), indicator_weights=w)
+    assert np.allclose(a.composite, b.composite) and np.array_equal(a.rank, b.rank, equal_nan=True)

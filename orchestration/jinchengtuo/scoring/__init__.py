@@ -4,8 +4,9 @@
 """
 
 from jinchengtuo.scoring.framework import CAPACITIES, Framework
-from jinchengtuo.scoring.index import Panel, ScoreResult, compute_index, panel_from_warehouse, score, to_frames
+from jinchengtuo.scoring.index import (Panel, Prepared, ScoreResult, aggregate, compute_index, panel_from_warehouse, prepare,
+                                      score, to_frames)
 from jinchengtuo.scoring.options import ScoringOptions
 
-__all__ = ["CAPACITIES", "Framework", "Panel", "ScoreResult", "ScoringOptions", "compute_index",
-           "panel_from_warehouse", "score", "to_frames"]
+__all__ = ["CAPACITIES", "Framework", "Panel", "Prepared", "ScoreResult", "ScoringOptions", "aggregate", "compute_index",
+           "panel_from_warehouse", "prepare", "score", "to_frames"]

@@ -123,6 +123,18 @@ def _competition_rank(scores: np.ndarray, eligible: np.ndarray, groups: np.ndarr
     return rank, tied, n_group
 
 
+def _nanmedian(a: np.ndarray) -> np.ndarray:
+    """Median along axis 1 ignoring NaN (mean of the two middle values for an even count; NaN
+    when empty) — np.nanmedian is much slower on small arrays."""
+    s = np.sort(a, axis=1)  # NaN sort last
+    n = (~np.isnan(a)).sum(1)
+    lo = np.clip((n - 1) // 2, 0, None)
+    hi = np.clip(n // 2, 0, a.shape[1] - 1)
+    lo_v = np.take_along_axis(s, lo[:, None, :], axis=1)[:, 0, :]
+    hi_v = np.take_along_axis(s, np.minimum(hi, np.maximum(n - 1, 0))[:, None, :], axis=1)[:, 0, :]
+    return np.where(n > 0, (lo_v + hi_v) / 2.0, np.nan)
+
+
 def _skew_kurt(v: np.ndarray):
     """Sample skewness and excess kurtosis along axis 1 (e1071 / Excel type 2), NaN-aware."""
     mask = ~np.isnan(v)
@@ -142,10 +154,33 @@ def _skew_kurt(v: np.ndarray):
     return n, skew, kurt, vmax, vmin
 
 
+@dataclass
+class Prepared:
+    """Steps 1–4 (screening, imputation, treatment, normalisation): reusable across weightings."""
+
+    panel: Panel
+    options: ScoringOptions
+    has: np.ndarray
+    coverage: np.ndarray
+    included: np.ndarray
+    value: np.ndarray
+    imputation: np.ndarray
+    from_year: np.ndarray
+    treated: np.ndarray
+    normalised: np.ndarray
+
+
 def score(panel: Panel, framework: Framework, options: ScoringOptions | None = None, *,
           indicator_weights: np.ndarray | None = None, capacity_weights: np.ndarray | None = None) -> ScoreResult:
     """Compute the index. `indicator_weights` (I,) replaces the scheme's raw weights and
-    `capacity_weights` (C,) the framework's capacity weights (for sensitivity analysis)."""
+    `capacity_weights` (C,) the framework's capacity weights (for sensitivity analysis).
+    For many weightings of one method, call `prepare` once and `aggregate` per weighting."""
+    return aggregate(prepare(panel, options), framework, indicator_weights=indicator_weights,
+                     capacity_weights=capacity_weights)
+
+
+def prepare(panel: Panel, options: ScoringOptions | None = None) -> Prepared:
+    """Coverage screening, imputation, outlier treatment and normalisation."""
     opt = options or ScoringOptions()
     raw = panel.raw
     Y, S, I = raw.shape
@@ -173,16 +208,14 @@ def score(panel: Panel, framework: Framework, options: ScoringOptions | None = N
             imputation[k][take] = 1
             from_year[k][take] = int(y) - g
             need[k] &= ~take
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        for d in np.unique(panel.district_index):
-            cols = panel.district_index == d
-            med = np.nanmedian(raw[:, cols, :], axis=1)  # (Y, I)
-            take = need & cols[None, :, None] & ~np.isnan(med)[:, None, :]
-            value = np.where(take, med[:, None, :], value)
-            imputation[take] = 2
-            need &= ~take
-        city = np.nanmedian(raw, axis=1)
+    for d in np.unique(panel.district_index):
+        cols = panel.district_index == d
+        med = _nanmedian(raw[:, cols, :])  # (Y, I)
+        take = need & cols[None, :, None] & ~np.isnan(med)[:, None, :]
+        value = np.where(take, med[:, None, :], value)
+        imputation[take] = 2
+        need &= ~take
+    city = _nanmedian(raw)
     take = need & ~np.isnan(city)[:, None, :]
     value = np.where(take, city[:, None, :], value)
     imputation[take] = 3
@@ -239,6 +272,18 @@ def score(panel: Panel, framework: Framework, options: ScoringOptions | None = N
             normalised = np.where(~(sd3 >= EPS_SD), 50.0,
                                   np.clip(50.0 + 10.0 * direction * (t - mean[:, None, :]) / sd3, 0.0, 100.0))
         normalised = np.where(tmask, normalised, np.nan)
+
+    return Prepared(panel, opt, has, coverage, included, value, imputation, from_year, treated, normalised)
+
+
+def aggregate(prep: Prepared, framework: Framework, *, indicator_weights: np.ndarray | None = None,
+              capacity_weights: np.ndarray | None = None) -> ScoreResult:
+    """Weights, capacity and composite scores, ranks and tiers from prepared values."""
+    panel, opt = prep.panel, prep.options
+    has, coverage, included, normalised = prep.has, prep.coverage, prep.included, prep.normalised
+    Y, S, I = panel.raw.shape
+    years = panel.years
+    year_pos = {int(y): k for k, y in enumerate(years)}
 
     # 5. weights inside each capacity (per year)
     nmask = ~np.isnan(normalised)
@@ -351,8 +396,8 @@ def score(panel: Panel, framework: Framework, options: ScoringOptions | None = N
     for c in range(C):
         capacity_rank[:, :, c], _, _ = _competition_rank(capacity_score[:, :, c], is_ranked & scored[:, :, c])
 
-    return ScoreResult(opt, opt.methodology_version(framework.version), coverage, included, value, imputation, from_year,
-                       treated, normalised, base_weight, weight, capacity_score, capacity_weight, composite,
+    return ScoreResult(opt, opt.methodology_version(framework.version), coverage, included, prep.value, prep.imputation,
+                       prep.from_year, prep.treated, normalised, base_weight, weight, capacity_score, capacity_weight, composite,
                        data_coverage, is_ranked, rank, is_tied, n_ranked, tier_band, rank_in_district, rank_change,
                        capacity_rank)
 
