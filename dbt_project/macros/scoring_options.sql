@@ -88,8 +88,15 @@
 {% endmacro %}
 
 {# The framework rows, read from the seed when the model runs (seeds build first). #}
+{% macro require_seed(name) %}
+    {%- if load_relation(ref(name)) is none -%}
+        {{ exceptions.raise_compiler_error("the framework seed '" ~ name ~ "' is not in the warehouse yet: run `dbt seed` (or `dbt build`, which loads seeds first)") }}
+    {%- endif -%}
+{% endmacro %}
+
 {% macro framework_indicators(scored_only=false) %}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- do require_seed('indicator_framework') -%}
     {%- set sql -%}
         select indicator_id, capacity, expression_sql, coalesce(denominator_sql, '') as denominator_sql,
                zero_denominator_rule, source_fields
@@ -110,6 +117,7 @@
 {# The measure columns of a street-year: every field of the field catalog seed. #}
 {% macro catalog_fields() %}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- do require_seed('field_catalog') -%}
     {%- set result = run_query("select field_id from " ~ ref('field_catalog') ~ " order by field_id") -%}
     {{ return(result.columns[0].values() | list) }}
 {% endmacro %}
