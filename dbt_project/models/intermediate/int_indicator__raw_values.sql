@@ -19,7 +19,14 @@ framework as (
 ),
 
 computed as (
-    {%- for ind in framework_indicators() %}
+    {%- set indicators = framework_indicators() %}
+    {%- if indicators | length == 0 %}
+    select
+        cast(null as varchar) as street_code, cast(null as integer) as year, cast(null as varchar) as indicator_id,
+        false as is_zero_denominator, cast(null as double) as raw_value, '' as missing_fields
+    where false
+    {%- endif %}
+    {%- for ind in indicators %}
     {%- if not loop.first %}
     union all
     {%- endif %}
