@@ -360,3 +360,17 @@ def test_fct_street_year_carries_the_context_measures(built):
 def test_an_unknown_option_fails_the_build_with_a_clear_error(built):
     out = built["outputs"]["bad_option"]
     assert "scoring_normalisation='rank_only' is not one of goalposts, minmax_year, zscore" in out
+
+
+def test_every_mart_column_is_described(built):
+    import yaml
+
+    described = {}
+    for yml in (config.DBT_PROJECT_DIR / "models" / "marts").glob("*.yml"):
+        for model in yaml.safe_load(yml.read_text(encoding="utf-8")).get("models", []):
+            described[model["name"]] = {c["name"]: c.get("description", "") for c in model.get("columns", [])}
+    for table in ("dim_indicator", "dim_capacity", "fct_indicator_value", "fct_indicator_year", "fct_capacity_score",
+                  "fct_composite_score", "fct_street_year"):
+        cols = _df(built["paths"]["base"], f"select * from marts.{table} limit 0").columns
+        missing = [c for c in cols if not described.get(table, {}).get(c)]
+        assert not missing, f"{table}: columns without a description: {missing}"
