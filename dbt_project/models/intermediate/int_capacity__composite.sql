@@ -3,7 +3,7 @@
 -- (with all five scored: composite = Σ weight × score). Aggregation as for capacity scores.
 -- Ranking rule: a street-year is ranked when it has a composite score and meets the street
 -- coverage rule (int_street_year__data_coverage). Ranks are competition ranks (1, 2, 2, 4) on the
--- score rounded to 6 decimals, so equal scores tie explicitly. Tier: the first band of
+-- score rounded half up to 6 decimals (floor(score × 10⁶ + 0.5)), so equal scores tie explicitly. Tier: the first band of
 -- tier_bands with (rank − 1) × 100 < upper_rank_pct × ranked streets. rank_in_district ranks
 -- the same way inside the district; rank_change = last year's rank − this year's rank
 -- (positive = moved up; empty when either year is unranked or there is no previous year).
@@ -82,12 +82,12 @@ ranked as (
     select
         *,
         case when is_ranked then rank() over (
-            partition by year, is_ranked order by round(composite_score, 6) desc) end as rank,
+            partition by year, is_ranked order by floor(composite_score * 1000000 + 0.5) desc) end as rank,
         sum(case when is_ranked then 1 else 0 end) over (partition by year) as n_ranked,
         case when is_ranked then count(*) over (
-            partition by year, is_ranked, round(composite_score, 6)) > 1 end as is_tied,
+            partition by year, is_ranked, floor(composite_score * 1000000 + 0.5)) > 1 end as is_tied,
         case when is_ranked then rank() over (
-            partition by year, district_name, is_ranked order by round(composite_score, 6) desc) end as rank_in_district,
+            partition by year, district_name, is_ranked order by floor(composite_score * 1000000 + 0.5) desc) end as rank_in_district,
         case when is_ranked then count(*) over (partition by year, district_name, is_ranked) end as n_ranked_in_district
     from eligible
 ),

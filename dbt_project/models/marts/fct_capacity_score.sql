@@ -1,5 +1,5 @@
 -- One row per street, year and capacity: the capacity score (0–100), its rank among the year's
--- ranked streets (competition ranks on the score rounded to 6 decimals), and the weight the
+-- ranked streets (competition ranks on the score rounded half up to 6 decimals), and the weight the
 -- capacity carries in the street's composite.
 
 with scores as (
@@ -40,7 +40,7 @@ select
     district_name,
     score,
     case when is_ranked then rank() over (
-        partition by year, capacity, is_ranked order by round(score, 6) desc) end as rank,
+        partition by year, capacity, is_ranked order by floor(score * 1000000 + 0.5) desc) end as rank,
     case when is_ranked then count(*) over (partition by year, capacity, is_ranked) end as n_ranked,
     capacity_weight,
     n_indicators_counted,

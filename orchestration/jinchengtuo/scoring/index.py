@@ -108,10 +108,12 @@ class ScoreResult:
 
 
 def _competition_rank(scores: np.ndarray, eligible: np.ndarray, groups: np.ndarray | None = None):
-    """Competition ranks (1, 2, 2, 4) on scores rounded to 6 decimals, per row of `scores`.
+    """Competition ranks (1, 2, 2, 4) on scores at 6-decimal precision, per row of `scores`.
 
     scores, eligible: (Y, S); groups: (S,) — rank inside each group when given."""
-    r = np.round(np.where(eligible, scores, -np.inf), 6)
+    # the tie key of the SQL models: floor(score × 10⁶ + 0.5), the same IEEE operations in both
+    with np.errstate(invalid="ignore"):
+        r = np.where(eligible, np.floor(np.where(eligible, scores, 0.0) * 1e6 + 0.5), -np.inf)
     same = eligible[:, None, :] & eligible[:, :, None]
     if groups is not None:
         same &= (groups[None, :] == groups[:, None])[None, :, :]

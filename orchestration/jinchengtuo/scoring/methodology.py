@@ -115,7 +115,7 @@ def render(framework: Framework | None = None, options: ScoringOptions | None = 
         "weighted geometric mean on 1–100 (`geometric`: (exp Σ w ln(1 + 0.99 n) − 1)/0.99); composite = Σ "
         "capacity weight × capacity score (weights renormalised over the scored capacities). "
         "能力得分与总分均为 0–100。")
-    add("8. **排名与梯队 Ranks and tiers** — competition ranks on scores rounded to 6 decimals (ties share a rank, "
+    add("8. **排名与梯队 Ranks and tiers** — competition ranks on scores rounded half up to 6 decimals, floor(score × 10⁶ + 0.5) (ties share a rank, "
         "the next rank is skipped: 1, 2, 2, 4); rank in district the same way; rank change = last year's "
         "rank − this year's (positive = up). Tiers by rank percentile: 并列同名次；梯队按名次百分位：")
     add("")
