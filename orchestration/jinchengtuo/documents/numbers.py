@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -52,43 +51,19 @@ class ParsedNumber:
 
 # --------------------------------------------------------------------------- normalisation
 
-_EXTRA_TRANSLATION = str.maketrans(
-    {
-        "〇": "〇",
-        "﹣": "-",
-        "－": "-",
-        "−": "-",  # minus sign
-        "．": ".",
-        "，": ",",
-        "﹐": ",",
-        "（": "(",
-        "）": ")",
-        "％": "%",
-        "﹪": "%",
-        "\u3000": " ",
-        "\xa0": " ",
-    }
-)
+
+
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}  # ！..～ -> !..~
+_NORMALIZE_TABLE = {**_FULLWIDTH, 0x3000: " ", 0xA0: " ", 0x2212: "-", 0xFE63: "-", 0xFE50: ",", 0xFE6A: "%"}
 
 
 def normalize(text: str) -> str:
-    """Full-width digits, letters and punctuation to their ASCII forms (NFKC), keeping
-    every other character, and keeping the length of the text unchanged.
-
-    NFKC can change a text's length (e.g. '㎡' -> 'm2'); we normalise character by
-    character and keep the original character when its normal form is not one
-    character long, so that spans found in the normalised text are spans of the original.
-    """
+    """Full-width digits, letters and punctuation to their ASCII forms, keeping every other
+    character, and keeping the length of the text unchanged (so that spans found in the
+    normalised text are spans of the original): １２３，４５６．７８％ -> 123,456.78%."""
     if text.isascii():
         return text
-    out = []
-    for ch in text:
-        if ch.isascii():
-            out.append(ch)
-            continue
-        n = unicodedata.normalize("NFKC", ch)
-        out.append(n if len(n) == 1 else ch)
-    return "".join(out).translate(_EXTRA_TRANSLATION)
+    return text.translate(_NORMALIZE_TABLE)
 
 
 # --------------------------------------------------------------------------- Chinese numerals

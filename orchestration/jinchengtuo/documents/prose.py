@@ -300,15 +300,16 @@ def _join_wrapped_lines(text: str) -> tuple[str, list[int]]:
     Join a line to the next when it is long and does not end a sentence; keep short lines
     (headings) and lines ending in 。；！？ apart. Returns the joined text and, for each of
     its characters, the offset of that character in ``text``."""
+    if "\n" not in text:
+        return text, list(range(len(text)))
     out: list[str] = []
     index: list[int] = []
     lines = text.split("\n")
     offset = 0
     for i, line in enumerate(lines):
         stripped = line.rstrip()
-        for j, ch in enumerate(line):
-            out.append(ch)
-            index.append(offset + j)
+        out.extend(line)
+        index.extend(range(offset, offset + len(line)))
         offset += len(line) + 1
         if i == len(lines) - 1:
             break
@@ -448,11 +449,22 @@ def _other_year(prefix: str, report_year: int | None) -> bool:
     return False
 
 
-def _has_any_object(prefix: str, rules: Sequence[FieldRule]) -> bool:
-    for r in rules:
-        if r.pre and _compiled(r.pre).search(prefix):
-            return True
-    return False
+_ANY_OBJECT: dict[str, re.Pattern] = {
+    doc_type: re.compile("|".join(f"(?:{r.pre})" for r in rules if r.pre))
+    for doc_type, rules in RULES_BY_DOC_TYPE.items()
+}
+# the rules that may take a number with a given measure word ('%' for percentages)
+_BY_MEASURE: dict[str, dict[str, tuple[FieldRule, ...]]] = {}
+for _dt, _rules in RULES_BY_DOC_TYPE.items():
+    _index: dict[str, tuple[FieldRule, ...]] = {}
+    for _r in _rules:
+        for _m in (("%",) if _r.percent else _r.measures):
+            _index[_m] = _index.get(_m, ()) + (_r,)
+    _BY_MEASURE[_dt] = _index
+
+
+def _has_any_object(prefix: str, doc_type: str) -> bool:
+    return bool(_ANY_OBJECT[doc_type].search(prefix))
 
 
 def _score(rule: FieldRule, num: _Num, sentence_prefix: str, report_year: int | None) -> float | None:
@@ -544,6 +556,8 @@ def find_prose_values(doc_type: str, blocks: Sequence) -> list[ProseMatch]:
     rules = RULES_BY_DOC_TYPE.get(doc_type, ())
     if not rules:
         return []
+    by_measure = _BY_MEASURE[doc_type]
+    negations = [r for r in rules if r.negation]
     items: list[tuple[int | None, str, str, list[int]]] = []
     for b in blocks:
         if isinstance(b, tuple):
@@ -576,21 +590,20 @@ def find_prose_values(doc_type: str, blocks: Sequence) -> list[ProseMatch]:
             a = start + lead
             source = _source_text(original, index[a], index[a + len(clean) - 1] + 1)
             # negations: '无行政诉讼败诉', '未发生行政复议案件'
-            for rule in rules:
-                if rule.negation:
-                    for nm in _compiled(rule.negation).finditer(clean):
-                        cstart = _clause_start(clean, nm.start())
-                        head = clean[cstart:nm.start()]
-                        if _GENERIC_EXCLUDE.search(head) or _other_year(head, report_year):
-                            continue
-                        offer(ProseMatch(rule.field_id, 0.0, rule.unit, page, source, 3.0, position, method="prose_negation"))
+            for rule in negations:
+                for nm in _compiled(rule.negation).finditer(clean):
+                    cstart = _clause_start(clean, nm.start())
+                    head = clean[cstart:nm.start()]
+                    if _GENERIC_EXCLUDE.search(head) or _other_year(head, report_year):
+                        continue
+                    offer(ProseMatch(rule.field_id, 0.0, rule.unit, page, source, 3.0, position, method="prose_negation"))
             nums = _numbers_in_sentence(clean)
             if not nums:
                 continue
             # inheritance: a number whose own words name no object takes the earlier ones'
             carried: list[str] = []
             for num in nums:
-                if _has_any_object(num.prefix, rules):
+                if _has_any_object(num.prefix, doc_type):
                     carried = [num.prefix]
                 elif len(num.prefix.strip(_CONNECTORS)) <= _ELLIPSIS_MAX or num.prefix.strip(_CONNECTORS).startswith("其中"):
                     # a short phrase ('办结', '已整改') or a subset ('其中…') leaves its object out
@@ -601,7 +614,7 @@ def find_prose_values(doc_type: str, blocks: Sequence) -> list[ProseMatch]:
             for num in nums:
                 sentence_prefix = clean[: num.n.start]
                 scored: list[tuple[float, FieldRule]] = []
-                for rule in rules:
+                for rule in by_measure.get(num.measure, ()):
                     s = _score(rule, num, sentence_prefix, report_year)
                     if s is not None and s > 0:
                         scored.append((s, rule))
