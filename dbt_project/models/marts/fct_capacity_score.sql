@@ -43,6 +43,7 @@ select
         partition by year, capacity, is_ranked order by floor(score * 1000000 + 0.5) desc) end as rank,
     case when is_ranked then count(*) over (partition by year, capacity, is_ranked) end as n_ranked,
     capacity_weight,
+    capacity_weight * score as composite_contribution,
     n_indicators_counted,
     n_indicators_imputed,
     n_indicators_treated,

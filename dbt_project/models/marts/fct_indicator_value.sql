@@ -15,6 +15,10 @@ coverage as (
     select year, indicator_id, coverage, exclusion_reason from {{ ref('int_indicator__coverage') }}
 ),
 
+indicators as (
+    select indicator_id, name_zh, name_en from {{ ref('indicator_framework') }}
+),
+
 imputation_sources as (
     -- an own-previous-year imputation carries the donor year's documents
     select street_code, year, indicator_id, source_documents, source_file_sha256s, source_values
@@ -26,6 +30,8 @@ select
     weighted.year,
     weighted.indicator_id,
     weighted.capacity,
+    indicators.name_zh as indicator_name_zh,
+    indicators.name_en as indicator_name_en,
     weighted.district_name,
     weighted.raw_value,
     raw_values.raw_value_note,
@@ -63,6 +69,7 @@ select
 from weighted
 inner join raw_values using (street_code, year, indicator_id)
 inner join coverage using (year, indicator_id)
+inner join indicators using (indicator_id)
 left join imputation_sources as donor
     on donor.street_code = weighted.street_code
     and donor.indicator_id = weighted.indicator_id

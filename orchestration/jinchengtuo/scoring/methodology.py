@@ -146,6 +146,15 @@ def render(framework: Framework | None = None, options: ScoringOptions | None = 
         "`marts.fct_indicator_year` shows coverage, goalposts and treatment per year. "
         "从指标值表可追溯到原始文档、页码与数字。")
     add("")
+    add("```sql")
+    add("-- the largest contributions to one street's 2022 score, with their sources")
+    add("select capacity, indicator_id, indicator_name_zh, raw_value, is_imputed, imputation_method, is_treated,")
+    add("       normalised_value, weight, weighted_contribution, source_documents")
+    add("from marts.fct_indicator_value")
+    add("where street_code = '440303004' and year = 2022 and counts_in_score")
+    add("order by capacity, weighted_contribution desc;")
+    add("```")
+    add("")
     return "\n".join(lines)
 
 
