@@ -102,3 +102,30 @@ def test_wrapped_pdf_lines_are_joined_and_headings_kept_apart():
     assert found["ws_citizen_requests"].value == 12345
     assert found["ws_citizen_requests"].sentence == "深化网格化服务管理，依托平台全年共受理群众诉求12,345件，办结率98.7%。"
     assert found["ws_emergency_drills"].value == 35
+
+
+def test_extract_prose_values_and_issues():
+    from jinchengtuo.documents.prose import extract_prose
+
+    blocks = [
+        (1, TITLE["work_summary"]),
+        (2, "全年开展应急演练35场。走访近百家企业，检查企业近百家次。"),
+        (3, "全年开展应急演练36场。"),
+    ]
+    values, issues = extract_prose("work_summary", blocks)
+    by_field = {v.field_id: v for v in values}
+    assert by_field["ws_emergency_drills"].value == 35
+    assert by_field["ws_emergency_drills"].source_page == 2
+    assert by_field["ws_emergency_drills"].unit == "场"
+    codes = {(i.code, i.field_id) for i in issues}
+    assert ("prose_conflict", "ws_emergency_drills") in codes
+    assert ("prose_approximate", "ws_safety_inspections") in codes
+    conflict = next(i for i in issues if i.code == "prose_conflict")
+    assert "36" in conflict.message and "35" in conflict.message
+
+
+def test_extract_prose_reports_a_document_without_fields():
+    from jinchengtuo.documents.prose import extract_prose
+
+    values, issues = extract_prose("rule_of_law", [(1, "这是一份没有数字的报告。")])
+    assert values == [] and [i.code for i in issues] == ["prose_no_fields"]

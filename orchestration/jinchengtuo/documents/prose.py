@@ -627,3 +627,64 @@ def find_prose_values(doc_type: str, blocks: Sequence) -> list[ProseMatch]:
                     value = _signed_value(num) if rule.signed else num.n.value
                     offer(ProseMatch(rule.field_id, value, rule.unit, page, source, s, position, num.n.approximate))
     return sorted(best.values(), key=lambda m: m.position)
+
+
+# --------------------------------------------------------------------------- public API
+
+@dataclass(frozen=True)
+class ProseValue:
+    """A value extracted from prose; the columns of raw.extracted_value that prose knows."""
+
+    field_id: str
+    value: float
+    unit: str
+    source_page: int | None
+    source_text: str
+    method: str = "prose"
+
+
+@dataclass(frozen=True)
+class ProseIssue:
+    """A problem met in prose; the columns of raw.extraction_issue that prose knows."""
+
+    severity: str  # 'warning' | 'info'
+    code: str
+    message: str
+    source_page: int | None = None
+    field_id: str | None = None
+
+
+def _short(text: str, n: int = 80) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def extract_prose(doc_type: str, blocks: Sequence) -> tuple[list, list]:
+    """Values and issues of a rule_of_law or work_summary document.
+
+    ``blocks``: TextBlocks (``page``, ``text``) or (page, text) pairs, in reading order; the
+    page is the PDF page or the HTML/DOCX section number. Values are in the unit of
+    fields.csv. Issues: a field stated with different figures of equal weight
+    (``prose_conflict``, the first is kept), an approximate figure (``prose_approximate``),
+    and a document of a prose type in which no field was found (``prose_no_fields``).
+    """
+    matches = find_prose_values(doc_type, blocks)
+    values: list[ProseValue] = []
+    issues: list[ProseIssue] = []
+    for m in matches:
+        values.append(ProseValue(m.field_id, m.value, m.unit, m.page, m.sentence, m.method))
+        if m.conflicts:
+            others = "; ".join(f"{v:g} in “{_short(t)}”" for v, t in m.conflicts)
+            issues.append(ProseIssue(
+                "warning", "prose_conflict",
+                f"{m.field_id}: the document also states {others}; kept {m.value:g} from “{_short(m.sentence)}”",
+                m.page, m.field_id,
+            ))
+        if m.approximate:
+            issues.append(ProseIssue(
+                "info", "prose_approximate",
+                f"{m.field_id}: approximate figure {m.value:g} (“{_short(m.sentence)}”)",
+                m.page, m.field_id,
+            ))
+    if doc_type in RULES_BY_DOC_TYPE and not values:
+        issues.append(ProseIssue("warning", "prose_no_fields", f"no {doc_type} field found in the text"))
+    return values, issues
