@@ -205,7 +205,7 @@ RULES: tuple[FieldRule, ...] = (
         "ws_hazards_rectified", "work_summary", "处", ("处", "项", "个", "条", "宗"),
         pre=r"隐患|安全问题|风险点",
         good=r"整改|消除|治理|销号|整治|排除",
-        bad=r"发现|排查出|查出|未整改|正在整改|剩余|限期",
+        bad=r"发现|排查出|查出|未整改|正在整改|剩余|限期|通报|上报|采集|录入",
     ),
     FieldRule(
         "ws_emergency_drills", "work_summary", "场", _EVENTS,
