@@ -129,3 +129,38 @@ def test_extract_prose_reports_a_document_without_fields():
 
     values, issues = extract_prose("rule_of_law", [(1, "这是一份没有数字的报告。")])
     assert values == [] and [i.code for i in issues] == ["prose_no_fields"]
+
+
+def test_plan_sections_give_targets_not_figures():
+    blocks = [
+        (1, "某某街道2022年工作总结和2023年工作计划"),
+        (1, "一、2022年工作总结"),
+        (1, "全年开展应急演练35场。"),
+        (2, "二、2023年工作计划"),
+        (2, "（一）强化应急管理"),
+        (2, "开展应急演练40场，完成民生实事25项。"),
+    ]
+    found = {m.field_id: m.value for m in find_prose_values("work_summary", blocks)}
+    assert found == {"ws_emergency_drills": 35}
+
+
+def test_a_section_after_the_plan_counts_again():
+    blocks = [
+        (1, "某某街道2022年工作总结"),
+        (1, "一、下一步工作打算"),
+        (1, "开展应急演练40场。"),
+        (2, "二、平安建设"),
+        (2, "全年开展应急演练35场。"),
+    ]
+    found = {m.field_id: m.value for m in find_prose_values("work_summary", blocks)}
+    assert found == {"ws_emergency_drills": 35}
+
+
+def test_achievement_headings_do_not_start_a_plan_section():
+    blocks = [
+        (1, "某某街道2022年工作总结"),
+        (1, "（一）圆满完成年度目标任务，2022年工作计划执行情况良好"),
+        (1, "全年开展应急演练35场。"),
+    ]
+    found = {m.field_id: m.value for m in find_prose_values("work_summary", blocks)}
+    assert found == {"ws_emergency_drills": 35}

@@ -463,6 +463,55 @@ for _dt, _rules in RULES_BY_DOC_TYPE.items():
     _BY_MEASURE[_dt] = _index
 
 
+_TIME_CLAUSE = re.compile(
+    r"^(?:在|于)?(?P<when>去年|上年|上一年|前年|上年度|今年|本年|本年度|全年|(?P<year>(?:19|20)\d\d)\s*年度?)"
+    r"(?:全年|以来|同期|上半年|下半年|年底|年末|底|末|1-12月|1至12月)?(?:里|中|内|期间)?$"
+)
+
+
+def _past_time_clause(sentence: str, pos: int, report_year: int | None) -> bool:
+    """'去年，街道受理…' / '2021年，…': a clause that is only a time expression sets the
+    time of the clauses after it; True when that time is not the report's year."""
+    past = False
+    start = 0
+    while start < pos:
+        end = _clause_end(sentence, start)
+        if end >= pos:
+            break
+        m = _TIME_CLAUSE.match(sentence[start:end].strip())
+        if m:
+            when = m.group("when")
+            if m.group("year"):
+                past = report_year is not None and int(m.group("year")) != report_year
+            else:
+                past = when in ("去年", "上年", "上一年", "前年", "上年度")
+        start = end + 1
+    return past
+
+
+_ENUMERATED_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d{1,2}[、.．](?!\d))")
+_TOP_HEADING = re.compile(r"^[一二三四五六七八九十]+、")
+_PLAN_HEADING = re.compile(r"计划|打算|思路|展望|下一步")
+_DONE_HEADING = re.compile(r"总结|完成|成效|回顾|成绩|情况")
+
+
+def _heading_state(clean: str, in_plan: bool, report_year: int | None) -> bool | None:
+    """New plan-section state when ``clean`` is an enumerated heading, else None.
+
+    '二、2023年工作计划', '三、下一步工作打算' start a section of plans whose figures are
+    targets; the next top-level heading without such words ends it."""
+    if len(clean) > 40 or not _ENUMERATED_HEADING.match(clean):
+        return None
+    future_year = False
+    if report_year is not None:
+        future_year = any(int(y) > report_year for y in re.findall(r"((?:19|20)\d\d)\s*年", clean))
+    if (_PLAN_HEADING.search(clean) or future_year) and not _DONE_HEADING.search(clean):
+        return True
+    if _TOP_HEADING.match(clean):
+        return False
+    return in_plan
+
+
 def _has_any_object(prefix: str, doc_type: str) -> bool:
     return bool(_ANY_OBJECT[doc_type].search(prefix))
 
@@ -579,12 +628,19 @@ def find_prose_values(doc_type: str, blocks: Sequence) -> list[ProseMatch]:
         elif m.score == cur.score and m.value != cur.value and m.position != cur.position:
             cur.conflicts.append((m.value, m.sentence))
 
+    in_plan = False
     for page, original, text, index in items:
         for start, sentence in _sentences(text):
             position += 1
             clean = sentence.strip()
             if not clean:
                 continue
+            state = _heading_state(clean, in_plan, report_year)
+            if state is not None:
+                in_plan = state
+                continue
+            if in_plan:
+                continue  # targets of next year, not figures of this one
             # the sentence as the document wrote it (normalize keeps offsets)
             lead = len(sentence) - len(sentence.lstrip())
             a = start + lead
@@ -595,6 +651,8 @@ def find_prose_values(doc_type: str, blocks: Sequence) -> list[ProseMatch]:
                     cstart = _clause_start(clean, nm.start())
                     head = clean[cstart:nm.start()]
                     if _GENERIC_EXCLUDE.search(head) or _other_year(head, report_year):
+                        continue
+                    if _past_time_clause(clean, nm.start(), report_year):
                         continue
                     offer(ProseMatch(rule.field_id, 0.0, rule.unit, page, source, 3.0, position, method="prose_negation"))
             nums = _numbers_in_sentence(clean)
@@ -612,6 +670,8 @@ def find_prose_values(doc_type: str, blocks: Sequence) -> list[ProseMatch]:
                 else:
                     carried = []
             for num in nums:
+                if _past_time_clause(clean, num.n.start, report_year):
+                    continue
                 sentence_prefix = clean[: num.n.start]
                 scored: list[tuple[float, FieldRule]] = []
                 for rule in by_measure.get(num.measure, ()):
