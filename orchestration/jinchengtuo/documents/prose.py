@@ -372,7 +372,7 @@ def _numbers_in_sentence(sentence: str) -> list[_Num]:
         # years, ordinals, dates and codes are not quantities
         after = sentence[n.end:n.end + 1]
         before = sentence[max(0, n.start - 1):n.start]
-        if before == "第" or after in ("年", "月", "日", "号", "时", "周", "届", "季", "轮", "级", "类", "大", "是", "方", "化", "部"):
+        if before in ("第", "数", "几") or after in ("年", "月", "日", "号", "时", "周", "届", "季", "轮", "级", "类", "大", "是", "方", "化", "部"):
             # keep prev_end moving so a date does not glue two phrases together
             continue
         if n.percent:
@@ -390,6 +390,9 @@ def _numbers_in_sentence(sentence: str) -> list[_Num]:
         cstart = _clause_start(sentence, n.start)
         pstart = max(cstart, prev_end)
         prefix = sentence[pstart:n.start]
+        if prev_end > cstart and "、" in prefix:
+            # '3宗行政复议申请、2宗行政诉讼': the words before 、 name the previous number
+            prefix = prefix[prefix.index("、") + 1:]
         suffix = sentence[end:_clause_end(sentence, end)]
         out.append(_Num(n, measure, end, prefix, suffix))
         prev_end = end
@@ -516,6 +519,18 @@ def _has_any_object(prefix: str, doc_type: str) -> bool:
     return bool(_ANY_OBJECT[doc_type].search(prefix))
 
 
+_DERIVED_POST: dict[str, re.Pattern | None] = {}
+
+
+def _derived_post(rule: FieldRule) -> re.Pattern | None:
+    """'组织开展了56场居民议事会', '1,234宗行政处罚案件': the object right after the measure
+    word, for rules that name no ``post`` of their own."""
+    if rule.field_id not in _DERIVED_POST:
+        pre = re.sub(r"\$(?=\||$)", "", rule.pre or "")  # end anchors belong to prefixes
+        _DERIVED_POST[rule.field_id] = re.compile(r"^[^，,。；;\d]{0,4}(?:" + pre + ")") if pre else None
+    return _DERIVED_POST[rule.field_id]
+
+
 def _score(rule: FieldRule, num: _Num, sentence_prefix: str, report_year: int | None) -> float | None:
     """Score of a number for a field, or None when it cannot be that field's figure."""
     if rule.percent != (num.measure == "%"):
@@ -535,7 +550,7 @@ def _score(rule: FieldRule, num: _Num, sentence_prefix: str, report_year: int | 
 
     score = 0.0
     pre = rule.rx("pre")
-    post = rule.rx("post")
+    post = rule.rx("post") or _derived_post(rule)
     own = bool(pre and pre.search(local))
     after = bool(post and post.search(num.suffix))
     if own or after:
