@@ -256,6 +256,19 @@ RULES: tuple[FieldRule, ...] = (
     ),
 )
 
+# the information-disclosure report states one figure in its prose part (一、总体情况)
+RULES += (
+    FieldRule(
+        "od_items_published", "info_disclosure", "条", ("条", "件", "篇"),
+        pre=r"主动公开[^，。；\d]{0,12}(?:信息|文件|政策)|公开[^，。；\d]{0,6}政府信息",
+        exclude=r"依申请|申请|累计|历年|栏目|专栏",
+        good=r"主动公开",
+    ),
+)
+
+# the document types that are mostly prose: a document of these with no field is reported
+PROSE_DOC_TYPES = ("rule_of_law", "work_summary")
+
 RULES_BY_DOC_TYPE: dict[str, tuple[FieldRule, ...]] = {}
 for _r in RULES:
     RULES_BY_DOC_TYPE.setdefault(_r.doc_type, ())
@@ -760,6 +773,6 @@ def extract_prose(doc_type: str, blocks: Sequence) -> tuple[list, list]:
                 f"{m.field_id}: approximate figure {m.value:g} (“{_short(m.sentence)}”)",
                 m.page, m.field_id,
             ))
-    if doc_type in RULES_BY_DOC_TYPE and not values:
+    if doc_type in PROSE_DOC_TYPES and not values:
         issues.append(ProseIssue("warning", "prose_no_fields", f"no {doc_type} field found in the text"))
     return values, issues
