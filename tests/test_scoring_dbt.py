@@ -23,6 +23,8 @@ from jinchengtuo import config
 from jinchengtuo.scoring import Framework, ScoringOptions, panel_from_warehouse, score, to_frames
 from jinchengtuo.scoring.synthetic import make_synthetic_raw, write_synthetic_raw
 
+pytestmark = pytest.mark.slow  # builds warehouses with dbt (about a minute and a half in all)
+
 BASE_YEARS = [2018, 2019, 2020, 2021]
 SINGLE_STREET_YEAR = 2018
 DBT = str(Path(sys.executable).with_name("dbt"))
