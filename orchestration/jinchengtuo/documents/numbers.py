@@ -228,9 +228,11 @@ def _match_to_number(m: re.Match, text: str) -> ParsedNumber | None:
     return ParsedNumber(_clean_float(value), approx, False, m.group(0), start, end)
 
 
+_APPROX_BEFORE_RE = re.compile("(?:" + "|".join(sorted(_APPROX_BEFORE, key=len, reverse=True)) + ")$")
+
+
 def _approx_prefix(text: str, start: int) -> bool:
-    before = text[max(0, start - 3):start]
-    return any(before.endswith(p) for p in _APPROX_BEFORE)
+    return bool(_APPROX_BEFORE_RE.search(text, max(0, start - 3), start))
 
 
 def find_numbers(text: str, *, normalized: bool = False) -> Iterator[ParsedNumber]:

@@ -357,18 +357,20 @@ def _sentences(text: str) -> Iterable[tuple[int, str]]:
         yield start, text[start:]
 
 
+_CLAUSE_END_RE = re.compile("[" + re.escape(_CLAUSE_END) + "]")
+
+
+_CLAUSE_START_RE = re.compile("[" + re.escape(_CLAUSE_END) + "][^" + re.escape(_CLAUSE_END) + "]*$")
+
+
 def _clause_start(sentence: str, pos: int) -> int:
-    i = pos
-    while i > 0 and sentence[i - 1] not in _CLAUSE_END:
-        i -= 1
-    return i
+    m = _CLAUSE_START_RE.search(sentence, 0, pos)
+    return m.start() + 1 if m else 0
 
 
 def _clause_end(sentence: str, pos: int) -> int:
-    i = pos
-    while i < len(sentence) and sentence[i] not in _CLAUSE_END:
-        i += 1
-    return i
+    m = _CLAUSE_END_RE.search(sentence, pos)
+    return m.start() if m else len(sentence)
 
 
 # the words of an elliptical phrase, which takes its object from the number before it
@@ -528,6 +530,15 @@ def _heading_state(clean: str, in_plan: bool, report_year: int | None) -> bool |
     return in_plan
 
 
+# any cue of a doc type: a sentence without one cannot give a value (a fast first filter)
+_ANY_CUE: dict[str, re.Pattern] = {
+    doc_type: re.compile("|".join(
+        f"(?:{p.lstrip('^')})" for r in rules for p in (r.pre, r.post, r.negation) if p
+    ))
+    for doc_type, rules in RULES_BY_DOC_TYPE.items()
+}
+
+
 def _has_any_object(prefix: str, doc_type: str) -> bool:
     return bool(_ANY_OBJECT[doc_type].search(prefix))
 
@@ -634,6 +645,7 @@ def find_prose_values(doc_type: str, blocks: Sequence) -> list[ProseMatch]:
     if not rules:
         return []
     by_measure = _BY_MEASURE[doc_type]
+    any_cue = _ANY_CUE[doc_type]
     negations = [r for r in rules if r.negation]
     items: list[tuple[int | None, str, str, list[int]]] = []
     for b in blocks:
@@ -669,6 +681,8 @@ def find_prose_values(doc_type: str, blocks: Sequence) -> list[ProseMatch]:
                 continue
             if in_plan:
                 continue  # targets of next year, not figures of this one
+            if not any_cue.search(clean):
+                continue
             # the sentence as the document wrote it (normalize keeps offsets)
             lead = len(sentence) - len(sentence.lstrip())
             a = start + lead
