@@ -136,9 +136,9 @@ RULES: tuple[FieldRule, ...] = (
         good=r"活动|讲座|宣传",
     ),
     FieldRule(
-        "rl_mediation_cases", "rule_of_law", "宗", ("宗", "件", "起", "个"),
+        "rl_mediation_cases", "rule_of_law", "宗", ("宗", "件", "起"),
         pre=r"矛盾纠纷|纠纷|调解|调处|人民调解",
-        exclude=r"委员会|调委会|调解员|调解室|工作室|诉讼|复议",
+        exclude=r"调解员|调解室|工作室|诉讼|复议",
         good=r"调处|受理|排查|化解|调解",
         bad=r"成功|调成|达成.{0,4}协议|化解成功",
     ),
@@ -158,7 +158,7 @@ RULES: tuple[FieldRule, ...] = (
         "ws_communities", "work_summary", "个", ("个",),
         pre=r"(?:社区|居委会)(?:居委会)?(?:总数|数量|数)?(?:为|共|有|达)?[:\s]*$",
         post=r"^(?:社区|居委会|社区居委会)(?!党|工作站|网格|服务中心|股份|居民|工作者|干部|书记|食堂|医院|健康)",
-        require=r"辖|下设|设有|共有|现有|涵盖|覆盖|包括|分为|共设|管理|共|数量|总数|社区数",
+        require=r"辖|设|共有|现有|涵盖|覆盖|包括|分为|管理|共|数量|总数|社区数",
         exclude=r"试点|选取|其中|新增|示范|创建|挂点|结对|成立",
     ),
     FieldRule(
@@ -183,7 +183,7 @@ RULES: tuple[FieldRule, ...] = (
     FieldRule(
         "ws_requests_closed_rate", "work_summary", "%", percent=True,
         pre=r"办结率|结案率|办结[^，。；\d]{0,2}率|办理率|处置率",
-        exclude=r"满意率|回访率|按时|及时|超期|重复",
+        exclude=r"满意率|回访率|按时|按期|及时|准时|超期|重复",
     ),
     FieldRule(
         "ws_petition_batches", "work_summary", "批次", ("批次", "批"),
@@ -228,7 +228,7 @@ RULES: tuple[FieldRule, ...] = (
     FieldRule(
         "ws_council_meetings", "work_summary", "场", _EVENTS,
         pre=r"议事会|议事协商|协商议事|居民议事|议事|协商会|恳谈会|听证会",
-        exclude=r"议事规则|议事厅|议事平台|议事点",
+        exclude=r"议事规则",
     ),
     FieldRule(
         "ws_volunteers", "work_summary", "人", _PEOPLE + ("人次", ""),
@@ -242,7 +242,7 @@ RULES: tuple[FieldRule, ...] = (
         pre=r"民生实事|民生项目|民生微实事|为民办实事|民生工程|实事项目",
         good=r"完成|办结|落地|竣工|实施完成|建成",
         bad=r"推进|在建|启动|正在|未完成|开工",
-        exclude=r"计划|拟|征集|申报",
+        exclude=r"计划|拟|征集|申报|确定|部署",
     ),
     FieldRule(
         "ws_contract_staff", "work_summary", "人", _PEOPLE,
@@ -252,6 +252,7 @@ RULES: tuple[FieldRule, ...] = (
     FieldRule(
         "ws_seconded_staff", "work_summary", "人", _PEOPLE + ("人次",),
         pre=r"借调|抽调",
+        post=r"^[^，。；\d]{0,12}(?:借调|抽调)",
         exclude=r"借调回|返回|归队",
     ),
 )
@@ -302,6 +303,7 @@ class _Num:
     prefix: str  # local prefix
     suffix: str  # text after the measure word up to the clause end
     inherited: list[str] = field(default_factory=list)  # prefixes inherited from earlier numbers
+    clause_head: str = ""  # the clause up to the number
 
 
 _KEEP_BREAK_AFTER = "。；;！？!?:："
@@ -409,7 +411,7 @@ def _numbers_in_sentence(sentence: str) -> list[_Num]:
             # '3宗行政复议申请、2宗行政诉讼': the words before 、 name the previous number
             prefix = prefix[prefix.index("、") + 1:]
         suffix = sentence[end:_clause_end(sentence, end)]
-        out.append(_Num(n, measure, end, prefix, suffix))
+        out.append(_Num(n, measure, end, prefix, suffix, clause_head=sentence[cstart:n.start]))
         prev_end = end
     _resolve_respectively(sentence, out)
     return out
@@ -591,7 +593,7 @@ def _score(rule: FieldRule, num: _Num, sentence_prefix: str, report_year: int | 
             return None
     if rule.require:
         req = _compiled(rule.require)
-        context = local if not rule.signed else local + num.suffix
+        context = (num.clause_head or local) if not rule.signed else local + num.suffix
         if not req.search(context):
             if rule.signed and num.inherited and any(req.search(p) for p in num.inherited[-1:]):
                 pass
@@ -703,6 +705,7 @@ def find_prose_values(doc_type: str, blocks: Sequence) -> list[ProseMatch]:
             # inheritance: a number whose own words name no object takes the earlier ones'
             carried: list[str] = []
             for num in nums:
+                tail = re.split(r"\d", num.suffix, maxsplit=1)[0]
                 if _has_any_object(num.prefix, doc_type):
                     carried = [num.prefix]
                 elif len(num.prefix.strip(_CONNECTORS)) <= _ELLIPSIS_MAX or num.prefix.strip(_CONNECTORS).startswith("其中"):
@@ -711,6 +714,8 @@ def find_prose_values(doc_type: str, blocks: Sequence) -> list[ProseMatch]:
                     carried = carried + [num.prefix] if carried else []
                 else:
                     carried = []
+                if not _has_any_object(num.prefix, doc_type) and _has_any_object(tail[:8], doc_type):
+                    carried = [tail[:8]]  # '15项民生实事已完成14项': the object came after the number
             for num in nums:
                 if _past_time_clause(clean, num.n.start, report_year):
                     continue
