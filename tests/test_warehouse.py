@@ -184,3 +184,21 @@ def test_docs_site_is_built_offline_with_lineage(env):
     assert "dim_street" in page and "fct_street_year" in page
     catalog = (out / "catalog.json").read_text(encoding="utf-8")
     assert "marts.dim_street" in catalog or '"dim_street"' in catalog
+
+
+def test_scoring_method_options_reach_dbt_as_vars():
+    import json
+
+    from jinchengtuo.cli import _method_vars
+    from jinchengtuo.definitions import defs
+
+    assert _method_vars(None, None, None) == ""
+    chosen = json.loads(_method_vars("zscore", "entropy", "geometric"))
+    assert chosen == {"scoring_normalisation": "zscore", "scoring_weighting": "entropy", "scoring_aggregation": "geometric"}
+    import typer
+
+    with pytest.raises(typer.BadParameter, match="not one of goalposts"):
+        _method_vars("rank", None, None)
+    job = defs.resolve_job_def("annual_refresh")
+    run_config = {"ops": {"dbt_warehouse": {"config": {"vars": json.dumps(chosen)}}}}
+    assert dg.validate_run_config(job, run_config)  # the dbt asset takes the vars as run config

@@ -21,19 +21,25 @@ app = typer.Typer(help="金秤砣 street governance observatory: documents in, a
 def refresh(
     year: Optional[list[int]] = typer.Option(None, "--year", "-y", help="Year(s) to publish (default: every year found in sources/). The warehouse is rebuilt for all years."),
     force: bool = typer.Option(False, "--force", help="Rebuild even when no input, code or configuration changed since the last release."),
+    normalisation: Optional[str] = typer.Option(None, help="Scoring method option: goalposts (default), minmax_year or zscore."),
+    weighting: Optional[str] = typer.Option(None, help="expert (default), equal, entropy or critic."),
+    aggregation: Optional[str] = typer.Option(None, help="arithmetic (default) or geometric."),
 ) -> None:
     """Run the annual refresh job (the same job the schedule runs): load, extract, build, check, release, publish."""
     from jinchengtuo.refresh import run_refresh, up_to_date
 
     typer.echo(f"sources:   {config.sources_dir()}\nwarehouse: {config.warehouse_path()}\nreports:   {config.reports_dir()}", err=True)
     years = [str(y) for y in year] if year else None
+    method_vars = _method_vars(normalisation, weighting, aggregation)
+    if method_vars:
+        typer.echo(f"scoring method: {method_vars} (recorded in methodology_version; use separate JCT_WAREHOUSE/JCT_REPORTS to keep the default ranking beside it)", err=True)
     if not force:
-        fingerprint = up_to_date(years)
+        fingerprint = up_to_date(years, method_vars)
         if fingerprint:
             typer.echo(f"nothing changed since the last release (inputs {fingerprint[:12]}): warehouse and reports are current; --force rebuilds", err=True)
             return
     try:
-        result = run_refresh(years)
+        result = run_refresh(years, method_vars=method_vars)
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)
@@ -41,6 +47,21 @@ def refresh(
         typer.echo("refresh FAILED: the published warehouse and reports were left as they were (see the ✘ lines above).", err=True)
         raise typer.Exit(1)
     typer.echo(f"refresh done: {config.warehouse_path()}", err=True)
+
+
+def _method_vars(normalisation: str | None, weighting: str | None, aggregation: str | None) -> str:
+    """The dbt vars (JSON) of a non-default scoring method; '' for the default."""
+    import json
+
+    from jinchengtuo.scoring.options import ScoringOptions
+
+    chosen = {k: v for k, v in {"normalisation": normalisation, "weighting": weighting, "aggregation": aggregation}.items() if v}
+    try:
+        options = ScoringOptions(**chosen)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc))
+    dbt_vars = options.dbt_vars()
+    return json.dumps(dbt_vars, sort_keys=True) if dbt_vars else ""
 
 
 @app.command()

@@ -76,7 +76,7 @@ def progress_logger(init_context):
     return logger
 
 
-def up_to_date(years: list[str] | None = None) -> str | None:
+def up_to_date(years: list[str] | None = None, method_vars: str = "") -> str | None:
     """The fingerprint when the published warehouse was built from exactly the current inputs and
     every requested year has published reports; None when a refresh could change something."""
     from jinchengtuo.warehouse.fingerprint import inputs_fingerprint, last_refresh
@@ -84,7 +84,7 @@ def up_to_date(years: list[str] | None = None) -> str | None:
     last = last_refresh(config.warehouse_path())
     if last is None:
         return None
-    current = inputs_fingerprint()
+    current = inputs_fingerprint(method_vars)
     if last["inputs_fingerprint"] != current:
         return None
     from jinchengtuo.defs.partitions import years_in_sources
@@ -95,8 +95,10 @@ def up_to_date(years: list[str] | None = None) -> str | None:
     return current
 
 
-def run_refresh(years: list[str] | None = None, *, instance: dg.DagsterInstance | None = None, run_config: dict | None = None, quiet: bool = False):
-    """Execute the annual refresh for `years` (default: every year found) and return the result."""
+def run_refresh(years: list[str] | None = None, *, instance: dg.DagsterInstance | None = None, run_config: dict | None = None, quiet: bool = False, method_vars: str = ""):
+    """Execute the annual refresh for `years` (default: every year found) and return the result.
+
+    `method_vars`: scoring options as a JSON mapping of dbt vars (empty: the default method)."""
     from jinchengtuo.defs.automation import REFRESH_JOB, range_tags
     from jinchengtuo.defs.partitions import year_partitions
     from jinchengtuo.defs.release import FINGERPRINT_TAG
@@ -104,12 +106,14 @@ def run_refresh(years: list[str] | None = None, *, instance: dg.DagsterInstance 
     from jinchengtuo.warehouse.fingerprint import inputs_fingerprint
 
     keys = year_partitions.get_partition_keys()
-    tags = {**range_tags([str(y) for y in years] if years else keys), FINGERPRINT_TAG: inputs_fingerprint()}
+    tags = {**range_tags([str(y) for y in years] if years else keys), FINGERPRINT_TAG: inputs_fingerprint(method_vars)}
     job = defs.resolve_job_def(REFRESH_JOB)
     if instance is None:
         ensure_dagster_home()
         instance = dg.DagsterInstance.get()
     run_config = dict(run_config or {})
+    if method_vars:
+        run_config.setdefault("ops", {}).setdefault("dbt_warehouse", {"config": {"vars": method_vars}})
     if not quiet:
         run_config.setdefault("loggers", {"progress": {}})
         job = job.with_logger_defs({"progress": progress_logger})

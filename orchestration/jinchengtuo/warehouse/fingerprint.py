@@ -24,8 +24,9 @@ def _walk(root: Path):
                 yield Path(dirpath) / name
 
 
-def inputs_fingerprint() -> str:
-    h = hashlib.sha256()
+def inputs_fingerprint(method: str = "") -> str:
+    """`method`: the scoring options of the run (dbt vars), part of what the result depends on."""
+    h = hashlib.sha256(f"M|{method}\n".encode())
     sources = config.sources_dir()
     if sources.is_dir():
         for p in _walk(sources):
