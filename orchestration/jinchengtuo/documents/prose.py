@@ -200,6 +200,7 @@ RULES: tuple[FieldRule, ...] = (
         pre=r"检查|排查|巡查|督查|执法检查|安全检查",
         exclude=r"隐患|演练|消防栓|核酸",
         good=r"企业|场所|单位|门店|出租屋|三小|工厂|店铺|商户",
+        bad=r"覆盖",
     ),
     FieldRule(
         "ws_hazards_rectified", "work_summary", "处", ("处", "项", "个", "条", "宗"),
@@ -605,6 +606,8 @@ def _score(rule: FieldRule, num: _Num, sentence_prefix: str, report_year: int | 
         score -= 3.0
     if "其中" in local:
         score -= 1.0
+    if num.measure == rule.unit:
+        score += 0.5  # the field's own unit (家次 rather than 家 for inspections)
     if num.n.approximate:
         score -= 0.5
     return score
