@@ -54,8 +54,10 @@ _WIDER = (
     r"|[\u4e00-\u9fff](?<![辖社小园城片景街校营厂库港商本我该])区(?:全年|共|累计|各类|整体|范围内|总计|合计)"
 )
 _PLAN = r"计划|目标|力争|拟|预计|任务数|指标为|不少于|不低于|要求"
-_PER_UNIT = r"每|平均|人均|户均|占比|比例"
-_GENERIC_EXCLUDE = re.compile("|".join([_PAST, _WIDER, _PLAN, _PER_UNIT]))
+_PER_UNIT = r"每|平均|人均|户均|月均|日均|周均|占比|比例"
+_PART_OF_YEAR = r"上半年|下半年|[一二三四1-4]季度|前三季度|[1１]-[0-9]+月|[1一]至[0-9一二三四五六七八九十]+月|截至(?:1[01]|[1-9])月|截至(?:十一|十(?![一二])|[一二三四五六七八九])月"
+_CHANGE = r"同比|环比|(?:增加|减少|增长|下降|上升|降低|多|少)了?$"
+_GENERIC_EXCLUDE = re.compile("|".join([_PAST, _WIDER, _PLAN, _PER_UNIT, _PART_OF_YEAR, _CHANGE]))
 _PAST_EXCLUDE = re.compile(_PAST)
 
 
@@ -567,7 +569,7 @@ def _score(rule: FieldRule, num: _Num, sentence_prefix: str, report_year: int | 
     local = num.prefix
     # distractors that drop the number outright
     if rule.signed:
-        if _compiled(_WIDER + "|" + _PLAN + "|" + _PER_UNIT).search(local):
+        if _compiled(_WIDER + "|" + _PLAN + "|" + _PER_UNIT + "|" + _PART_OF_YEAR).search(local):
             return None
     else:
         if _GENERIC_EXCLUDE.search(local) or _other_year(local, report_year):
