@@ -55,9 +55,11 @@ _WIDER = (
 )
 _PLAN = r"计划|目标|力争|拟|预计|任务数|指标为|不少于|不低于|要求"
 _PER_UNIT = r"每|平均|人均|户均|月均|日均|周均|占比|比例"
-_PART_OF_YEAR = r"上半年|下半年|[一二三四1-4]季度|前三季度|[1１]-[0-9]+月|[1一]至[0-9一二三四五六七八九十]+月|截至(?:1[01]|[1-9])月|截至(?:十一|十(?![一二])|[一二三四五六七八九])月"
+_PART_OF_YEAR = r"上半年|下半年|[一二三四1-4]季度|前三季度|1-(?:1[01]|[1-9])月|[1一]至(?:1[01]|[1-9]|十一|十(?![一二])|[一二三四五六七八九])月|截至(?:1[01]|[1-9])月|截至(?:十一|十(?![一二])|[一二三四五六七八九])月"
 _CHANGE = r"同比|环比|(?:增加|减少|增长|下降|上升|降低|多|少)了?$"
-_GENERIC_EXCLUDE = re.compile("|".join([_PAST, _WIDER, _PLAN, _PER_UNIT, _PART_OF_YEAR, _CHANGE]))
+_GENERIC_EXCLUDE = re.compile("|".join([_PAST, _WIDER, _PLAN, _PER_UNIT, _CHANGE]))
+# a part of the year: kept only when the document gives nothing for the whole year
+_PARTIAL = re.compile(_PART_OF_YEAR)
 _PAST_EXCLUDE = re.compile(_PAST)
 
 
@@ -307,6 +309,7 @@ class _Num:
     suffix: str  # text after the measure word up to the clause end
     inherited: list[str] = field(default_factory=list)  # prefixes inherited from earlier numbers
     clause_head: str = ""  # the clause up to the number
+    partial: bool = False  # the figure covers part of the year only
 
 
 _KEEP_BREAK_AFTER = "。；;！？!?:："
@@ -492,17 +495,24 @@ _TIME_CLAUSE = re.compile(
 )
 
 
-def _past_time_clause(sentence: str, pos: int, report_year: int | None) -> bool:
+_PARTIAL_CLAUSE = re.compile(r"^(?:(?:19|20)\d\d年)?(?:" + _PART_OF_YEAR + r")(?:底|末|以来|份)?$")
+
+
+def _past_time_clause(sentence: str, pos: int, report_year: int | None) -> bool | str:
     """'去年，街道受理…' / '2021年，…': a clause that is only a time expression sets the
-    time of the clauses after it; True when that time is not the report's year."""
+    time of the clauses after it; True when that time is not the report's year, 'partial'
+    for a part of the year ('截至11月底，…')."""
     past = False
     start = 0
     while start < pos:
         end = _clause_end(sentence, start)
         if end >= pos:
             break
-        m = _TIME_CLAUSE.match(sentence[start:end].strip())
-        if m:
+        clause = sentence[start:end].strip()
+        m = _TIME_CLAUSE.match(clause)
+        if _PARTIAL_CLAUSE.match(clause):
+            past = "partial"  # '截至11月底，…' / '上半年，…': part of the year only
+        elif m:
             when = m.group("when")
             if m.group("year"):
                 past = report_year is not None and int(m.group("year")) != report_year
@@ -569,7 +579,7 @@ def _score(rule: FieldRule, num: _Num, sentence_prefix: str, report_year: int | 
     local = num.prefix
     # distractors that drop the number outright
     if rule.signed:
-        if _compiled(_WIDER + "|" + _PLAN + "|" + _PER_UNIT + "|" + _PART_OF_YEAR).search(local):
+        if _compiled(_WIDER + "|" + _PLAN + "|" + _PER_UNIT).search(local):
             return None
     else:
         if _GENERIC_EXCLUDE.search(local) or _other_year(local, report_year):
@@ -608,6 +618,8 @@ def _score(rule: FieldRule, num: _Num, sentence_prefix: str, report_year: int | 
         score -= 3.0
     if "其中" in local:
         score -= 1.0
+    if num.partial:
+        score -= 2.5
     if num.measure == rule.unit:
         score += 0.5  # the field's own unit (家次 rather than 家 for inspections)
     if num.n.approximate:
@@ -701,7 +713,7 @@ def find_prose_values(doc_type: str, blocks: Sequence) -> list[ProseMatch]:
                     head = clean[cstart:nm.start()]
                     if _GENERIC_EXCLUDE.search(head) or _other_year(head, report_year):
                         continue
-                    if _past_time_clause(clean, nm.start(), report_year):
+                    if _past_time_clause(clean, nm.start(), report_year) is True:
                         continue
                     offer(ProseMatch(rule.field_id, 0.0, rule.unit, page, source, 3.0, position, method="prose_negation"))
             nums = _numbers_in_sentence(clean)
@@ -722,8 +734,10 @@ def find_prose_values(doc_type: str, blocks: Sequence) -> list[ProseMatch]:
                 if not _has_any_object(num.prefix, doc_type) and _has_any_object(tail[:8], doc_type):
                     carried = [tail[:8]]  # '15项民生实事已完成14项': the object came after the number
             for num in nums:
-                if _past_time_clause(clean, num.n.start, report_year):
+                when = _past_time_clause(clean, num.n.start, report_year)
+                if when is True:
                     continue
+                num.partial = when == "partial" or bool(_PARTIAL.search(num.prefix))
                 sentence_prefix = clean[: num.n.start]
                 scored: list[tuple[float, FieldRule]] = []
                 for rule in by_measure.get(num.measure, ()):
