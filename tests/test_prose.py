@@ -35,6 +35,9 @@ def test_fixture_sentence(doc_type, case):
         assert found[field_id].sentence and found[field_id].sentence in case["text"]
     for field_id in case.get("absent") or []:
         assert field_id not in found, f"{field_id} should be absent, got {found[field_id]}"
+    if case.get("only"):
+        extra = set(found) - set(case.get("expect") or {})
+        assert not extra, f"unexpected fields {sorted(extra)} in {case['text']!r}: {[found[f] for f in extra]}"
 
 
 def test_fixtures_cover_every_prose_field():

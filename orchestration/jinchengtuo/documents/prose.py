@@ -175,7 +175,7 @@ RULES: tuple[FieldRule, ...] = (
         "ws_grid_workers", "work_summary", "人", _PEOPLE,
         pre=r"网格员|网格管理员|网格信息员|网格工作人员",
         post=r"^(?:专职|专兼职|兼职|社区)?网格(?:员|管理员|信息员|工作人员)",
-        exclude=r"新增|招聘|培训|表彰|优秀",
+        exclude=r"新增|招聘|培训|表彰|优秀|为主体|为骨干|为主力|发动|动员",
     ),
     FieldRule(
         "ws_citizen_requests", "work_summary", "件", ("件", "宗", "单", "个", "条", "宗次", "件次"),
@@ -191,12 +191,12 @@ RULES: tuple[FieldRule, ...] = (
     ),
     FieldRule(
         "ws_petition_batches", "work_summary", "批次", ("批次", "批"),
-        pre=r"来访|信访|接访|上访|接待群众|接待来访",
+        pre=r"来访|信访|接访|上访|访民",
         exclude=r"集体访|群体|越级|赴京|赴省|进京",
     ),
     FieldRule(
         "ws_petition_persons", "work_summary", "人次", ("人次",),
-        pre=r"来访|信访|接访|上访|接待群众|接待来访",
+        pre=r"来访|信访|接访|上访|访民",
         exclude=r"集体访|群体|越级|赴京|赴省|进京",
     ),
     FieldRule(
@@ -210,7 +210,8 @@ RULES: tuple[FieldRule, ...] = (
         "ws_hazards_rectified", "work_summary", "处", ("处", "项", "个", "条", "宗"),
         pre=r"隐患|安全问题|风险点",
         good=r"整改|消除|治理|销号|整治|排除",
-        bad=r"发现|排查出|查出|未整改|正在整改|剩余|限期|通报|上报|采集|录入",
+        bad=r"发现|排查出|查出|未整改|正在整改|剩余|限期",
+        exclude=r"通报|上报|采集|录入|信息",
     ),
     FieldRule(
         "ws_emergency_drills", "work_summary", "场", _EVENTS,
@@ -240,7 +241,7 @@ RULES: tuple[FieldRule, ...] = (
         pre=r"志愿者",
         post=r"^(?:注册)?志愿者",
         good=r"注册|累计|总数|共有|现有|达|登记",
-        exclude=r"新增|新注册|新招募|招募|本年|今年|年内|参与|服务时长|出动|组织",
+        exclude=r"新增|新注册|新招募|招募|本年|今年|年内|参与|服务时长|出动|组织|为主体|发动|动员",
     ),
     FieldRule(
         "ws_livelihood_projects", "work_summary", "项", ("项", "件", "个"),
@@ -310,6 +311,7 @@ class _Num:
     inherited: list[str] = field(default_factory=list)  # prefixes inherited from earlier numbers
     clause_head: str = ""  # the clause up to the number
     partial: bool = False  # the figure covers part of the year only
+    parent: str = ""  # for '其中…' subsets: the words of the number they are part of
 
 
 _KEEP_BREAK_AFTER = "。；;！？!?:："
@@ -584,7 +586,7 @@ def _score(rule: FieldRule, num: _Num, sentence_prefix: str, report_year: int | 
     else:
         if _GENERIC_EXCLUDE.search(local) or _other_year(local, report_year):
             return None
-    if rule.exclude and _compiled(rule.exclude).search(local):
+    if rule.exclude and (_compiled(rule.exclude).search(local) or (num.parent and _compiled(rule.exclude).search(num.parent))):
         return None
 
     score = 0.0
@@ -614,8 +616,8 @@ def _score(rule: FieldRule, num: _Num, sentence_prefix: str, report_year: int | 
                 return None
     if rule.good and (_compiled(rule.good).search(local) or _compiled(rule.good).search(num.suffix[:8])):
         score += 2.0
-    if rule.bad and _compiled(rule.bad).search(local):
-        score -= 3.0
+    if rule.bad and (_compiled(rule.bad).search(local) or (num.parent and _compiled(rule.bad).search(num.parent))):
+        score -= 3.0  # a subset ('其中…') shares the verb of what it is part of
     if "其中" in local:
         score -= 1.0
     if num.partial:
@@ -721,7 +723,11 @@ def find_prose_values(doc_type: str, blocks: Sequence) -> list[ProseMatch]:
                 continue
             # inheritance: a number whose own words name no object takes the earlier ones'
             carried: list[str] = []
+            previous = None
             for num in nums:
+                if previous is not None and num.prefix.strip(_CONNECTORS).startswith("其中"):
+                    num.parent = previous.prefix
+                previous = num
                 tail = re.split(r"\d", num.suffix, maxsplit=1)[0]
                 if _has_any_object(num.prefix, doc_type):
                     carried = [num.prefix]
