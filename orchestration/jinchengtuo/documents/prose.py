@@ -79,6 +79,8 @@ class FieldRule:
     negation: str | None = None  # a clause that states the figure is zero
     signed: bool = False  # 下降 -> negative, 上升 -> positive (changes against last year)
     inherit: bool = True  # may take its object from the previous number in the sentence
+    avoid: str | None = None  # the sentence before the number is about something else …
+    unless: str | None = None  # … unless it also names this
 
     def rx(self, name: str) -> re.Pattern | None:
         value = getattr(self, name)
@@ -188,6 +190,8 @@ RULES: tuple[FieldRule, ...] = (
         "ws_requests_closed_rate", "work_summary", "%", percent=True,
         pre=r"办结率|结案率|办结[^，。；\d]{0,2}率|办理率|处置率",
         exclude=r"满意率|回访率|按时|按期|及时|准时|超期|重复",
+        avoid=r"民生实事|实事|项目|工程|提案|建议|议案|信息公开|申请",
+        unless=r"诉求|工单|12345|热线|事件|投诉|民意",
     ),
     FieldRule(
         "ws_petition_batches", "work_summary", "批次", ("批次", "批"),
@@ -587,6 +591,10 @@ def _score(rule: FieldRule, num: _Num, sentence_prefix: str, report_year: int | 
         if _GENERIC_EXCLUDE.search(local) or _other_year(local, report_year):
             return None
     if rule.exclude and (_compiled(rule.exclude).search(local) or (num.parent and _compiled(rule.exclude).search(num.parent))):
+        return None
+    if rule.avoid and _compiled(rule.avoid).search(sentence_prefix) and not (
+        rule.unless and _compiled(rule.unless).search(sentence_prefix)
+    ):
         return None
 
     score = 0.0
