@@ -152,6 +152,8 @@ RULES: tuple[FieldRule, ...] = (
         "rl_mediation_success_rate", "rule_of_law", "%", percent=True,
         pre=r"(?:调解|调处|化解)[^，。；\d]{0,6}(?:成功率|化解率)|调解成功率|调处成功率|成功率|化解率",
         exclude=r"办结率|满意率|出庭率|调撤率",
+        avoid=r"诉讼|复议|信访|招商|就业|诉求",
+        unless=r"调解|纠纷|调处",
     ),
     FieldRule(
         "rl_leaders_in_court", "rule_of_law", "宗", ("宗", "次", "件", "人次", "起", "场"),
@@ -233,7 +235,7 @@ RULES: tuple[FieldRule, ...] = (
         "ws_crime_change_pct", "work_summary", "%", percent=True, signed=True,
         pre=r"警情|刑事|治安|案件|发案|两抢|盗窃",
         require=r"同比|较上年|较去年|比上年|比去年|较同期|下降|上升|增长|减少|降低|增加",
-        exclude=r"破案率|满意|安全感|交通|火灾",
+        exclude=r"破案率|满意|安全感|交通|火灾|行政|执法|处罚|诉讼|复议|信访|诉求",
     ),
     FieldRule(
         "ws_council_meetings", "work_summary", "场", _EVENTS,
