@@ -4,25 +4,31 @@ How a figure is attached to a field
 -----------------------------------
 Documents write "全年共受理群众诉求12,345件，办结12,100件，办结率98.0%，同比下降5%". Each number
 is read with :func:`numbers.find_numbers` together with the measure word after it (件, 宗, 场,
-名, 人次, %, …). Its *local prefix* is the words between the previous number (or the start of
-the clause) and the number: "全年共受理群众诉求" for 12,345, "办结" for 12,100. A field is a
+名, 人次, %, …); a number without one is a name or a code (12345热线, 两抢) and is skipped. Its
+*local prefix* is the words between the previous number (or the start of the clause) and the
+number: "全年共受理群众诉求" for 12,345, "办结" for 12,100. A field (:class:`FieldRule`) is a
 set of cues:
 
 - ``pre``: the object the number counts, in the local prefix (诉求, 行政复议, 演练 …);
-- ``post``: the object written after the measure word ("350名网格员", "10个社区");
+- ``post``: the object written after the measure word ("350名网格员", "56场居民议事会");
 - ``good`` / ``bad``: verbs that make the figure the right one or a near miss
   (整改 for hazards rectified; 办结 is not 受理; 成功 is not all disputes handled);
 - ``exclude``: words that make the figure another one (新增 volunteers are not the total).
 
-A number whose own prefix names no object (", 办结12,100件", "来访120批560人次") inherits the
-object of the number before it in the same sentence: documents leave it out when it is
-obvious. Distractors in the local prefix drop the number for every field: last year's
-figure (去年, 上年, 同期, another year), the district's or city's figure (全区, 全市, 区级),
-plans and targets (计划, 目标, 力争), per-unit figures (每, 平均, 人均). Negations give 0:
-"无行政诉讼败诉", "未发生行政复议案件", "全年未发生火灾".
+A number whose own words are a short elliptical phrase (", 办结12,100件", "来访120批560人次")
+or a subset ("其中…") takes the object of the number before it in the same sentence;
+a subset also shares its parent's verb. Distractors drop a number for every field: last
+year's figure (去年, 上年, 同期, another year, or a leading "2021年，" clause), the
+district's or city's figure (全区, 全市, 区级, "福田区全年…"), plans and targets (计划, 目标,
+力争, and whole plan sections such as "二、2023年工作计划"), per-unit figures (每, 平均,
+月均) and changes (同比增加5场). A figure for part of the year (上半年, 截至11月底) is kept
+only when the document gives none for the whole year. "A、B分别为x、y" lists are paired
+up. Negations give 0: "无行政诉讼败诉", "未发生行政复议案件", "全年未发生火灾".
 
-For each field the best-scored candidate of the document wins (ties: the first). Each
-value keeps its sentence (``source_text``) and page or HTML section (``source_page``).
+For each field the best-scored candidate of the document wins (ties: the first; a tie with
+another value is reported as a conflict). Each value keeps its sentence as the document
+wrote it (``source_text``) and its page or HTML section (``source_page``). Lines wrapped by a
+PDF layout are joined first.
 """
 
 from __future__ import annotations
@@ -60,7 +66,6 @@ _CHANGE = r"同比|环比|(?:增加|减少|增长|下降|上升|降低|多|少)�
 _GENERIC_EXCLUDE = re.compile("|".join([_PAST, _WIDER, _PLAN, _PER_UNIT, _CHANGE]))
 # a part of the year: kept only when the document gives nothing for the whole year
 _PARTIAL = re.compile(_PART_OF_YEAR)
-_PAST_EXCLUDE = re.compile(_PAST)
 
 
 @dataclass(frozen=True)
