@@ -167,3 +167,23 @@ def test_achievement_headings_do_not_start_a_plan_section():
     ]
     found = {m.field_id: m.value for m in find_prose_values("work_summary", blocks)}
     assert found == {"ws_emergency_drills": 35}
+
+
+@pytest.mark.parametrize(
+    "head, year",
+    [
+        ("某某街道办事处2022年法治政府建设年度报告", 2022),
+        ("成文日期：2023年01月15日\n关于某某街道2022年度法治政府建设工作情况的报告", 2022),
+        ("发布日期：2023年2月1日 来源：某某街道\n2022年工作总结和2023年工作计划", 2022),
+    ],
+)
+def test_report_year_from_title_not_publication_date(head, year):
+    from jinchengtuo.documents.prose import _report_year
+
+    assert _report_year(head, head) == year
+
+
+def test_publication_date_does_not_hide_the_year_figures():
+    blocks = [(1, "成文日期：2023年01月15日"), (1, "某某街道2022年工作总结"), (2, "2022年，街道开展应急演练35场。")]
+    found = {m.field_id: m.value for m in find_prose_values("work_summary", blocks)}
+    assert found == {"ws_emergency_drills": 35}

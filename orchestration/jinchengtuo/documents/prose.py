@@ -464,19 +464,28 @@ def _resolve_respectively(sentence: str, nums: list[_Num]) -> None:
         i = j
 
 
+_TITLE_YEAR_RE = re.compile(
+    r"((?:19|20)\d\d)\s*年度?(?![\d一二三四五六七八九十]{1,2}月)[^\n。；;]{0,24}?"
+    r"(?:报告|总结|工作情况|工作要点|述职|回顾)"
+)
+_DATE_RE = re.compile(r"(?:19|20)\d\d\s*年\s*[\d一二三四五六七八九十〇]{1,2}\s*月")
+
+
 def _report_year(head: str, whole: str) -> int | None:
-    """The year a report is about: from its first lines (title: '2022年法治政府建设年度报告'),
-    else the year the text names most often."""
-    m = _YEAR_RE.search(head[:400])
+    """The year a report is about: from its title ('2022年法治政府建设年度报告',
+    '关于2022年度工作情况的报告'), else the year the text names most often. Dates
+    ('成文日期：2023年01月15日') are not report years."""
+    m = _TITLE_YEAR_RE.search(head[:600])
     if m:
         return int(m.group(1))
     counts: dict[int, int] = {}
-    for m in _YEAR_RE.finditer(whole):
+    text = _DATE_RE.sub("", whole)
+    for m in _YEAR_RE.finditer(text):
         y = int(m.group(1))
         counts[y] = counts.get(y, 0) + 1
     if not counts:
         return None
-    return max(counts, key=lambda y: (counts[y], y))
+    return max(counts, key=lambda y: (counts[y], -y))
 
 
 def _other_year(prefix: str, report_year: int | None) -> bool:
