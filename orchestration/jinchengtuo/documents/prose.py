@@ -142,7 +142,7 @@ RULES: tuple[FieldRule, ...] = (
     ),
     FieldRule(
         "rl_law_education_events", "rule_of_law", "场", _EVENTS,
-        pre=r"普法|法治宣传|法制宣传|法律宣传|法治讲座|法律讲座|送法|法治文化|宪法宣传|民法典宣传",
+        pre=r"普法|法治宣传|法制宣传|法律宣传|法治讲座|法律讲座|送法|法治文化|宪法宣传|民法典宣传|以案释法|(?:法律|法治)[七六五]?进",
         exclude=r"培训班|学法考试|旁听庭审",
         good=r"活动|讲座|宣传",
     ),
@@ -722,8 +722,7 @@ def find_prose_values(doc_type: str, blocks: Sequence) -> list[ProseMatch]:
                 continue
             state = _heading_state(clean, in_plan, report_year)
             if state is not None:
-                in_plan = state
-                continue
+                in_plan = state  # a heading may carry figures too ('1. 网格：划分网格215个')
             if in_plan:
                 continue  # targets of next year, not figures of this one
             if not any_cue.search(clean):
