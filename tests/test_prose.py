@@ -187,3 +187,12 @@ def test_publication_date_does_not_hide_the_year_figures():
     blocks = [(1, "成文日期：2023年01月15日"), (1, "某某街道2022年工作总结"), (2, "2022年，街道开展应急演练35场。")]
     found = {m.field_id: m.value for m in find_prose_values("work_summary", blocks)}
     assert found == {"ws_emergency_drills": 35}
+
+
+def test_traditional_characters_are_read_and_the_source_text_kept():
+    text = "全年受理群眾訴求12,345件，辦結率98.7%；開展應急演練35場。"
+    found = {m.field_id: m for m in find_prose_values("work_summary", [(1, "某街道2022年工作總結"), (2, text)])}
+    assert found["ws_citizen_requests"].value == 12345
+    assert found["ws_requests_closed_rate"].value == 98.7
+    assert found["ws_emergency_drills"].value == 35
+    assert found["ws_emergency_drills"].sentence == "開展應急演練35場。"

@@ -293,6 +293,23 @@ for _r in RULES:
     RULES_BY_DOC_TYPE[_r.doc_type] += (_r,)
 
 
+# Traditional characters of the cue words, for pages published in 繁體 (one character each,
+# so offsets into the original text stay valid).
+_TRAD = (
+    "訴诉調调糾纠紛纷網网員员誌志願愿練练隱隐處处場场項项萬万億亿實实議议會会應应災灾檢检訪访來来"
+    "證证審审規规範范數数辦办結结區区復复敗败執执罰罚負负責责聘聘編编臨临購购買买務务傳传講讲動动"
+    "發发現现個个輪轮層层級级類类較较減减長长與与經经過过為为於于從从劃划戶户體体單单條条間间設设"
+    "轄辖無无沒没並并將将計计標标總总統统險险報报導导稱称義义濟济權权會会決决議议請请門门組组織织"
+    "轉转處处準准違违營营廣广東东參参與与資资訊讯協协達达屆届歲岁壽寿齡龄營营訂订紀纪錄录擊击獲获"
+)
+_TRAD_TABLE = {ord(_TRAD[i]): _TRAD[i + 1] for i in range(0, len(_TRAD) - 1, 2)}
+
+
+def _prepare(text: str) -> str:
+    """Full-width forms to ASCII and traditional cue characters to simplified, length kept."""
+    return normalize(text).translate(_TRAD_TABLE)
+
+
 # --------------------------------------------------------------------------- matching
 
 @dataclass
@@ -699,7 +716,7 @@ def find_prose_values(doc_type: str, blocks: Sequence) -> list[ProseMatch]:
         else:
             page, text = getattr(b, "page", None), getattr(b, "text", "")
         if text:
-            joined, index = _join_wrapped_lines(normalize(str(text)))
+            joined, index = _join_wrapped_lines(_prepare(str(text)))
             items.append((page, str(text), joined, index))
     report_year = _report_year("\n".join(t for _, _, t, _ in items[:3]), "\n".join(t for _, _, t, _ in items))
 
