@@ -202,3 +202,36 @@ def test_scoring_method_options_reach_dbt_as_vars():
     job = defs.resolve_job_def("annual_refresh")
     run_config = {"ops": {"dbt_warehouse": {"config": {"vars": json.dumps(chosen)}}}}
     assert dg.validate_run_config(job, run_config)  # the dbt asset takes the vars as run config
+
+
+def test_sources_sensor_requests_the_years_of_changed_files(tmp_path, monkeypatch):
+    from jinchengtuo.defs import automation
+
+    sources = tmp_path / "sources"
+    (sources / "documents" / "2021").mkdir(parents=True)
+    (sources / "documents" / "2022").mkdir(parents=True)
+    (sources / "documents" / "2021" / "a.pdf").write_bytes(b"%PDF-1.4 a")
+    monkeypatch.setenv("JCT_SOURCES", str(sources))
+    keys = ["2021", "2022"]
+    monkeypatch.setattr(automation.year_partitions, "get_partition_keys", lambda *a, **k: keys)
+
+    ctx = dg.build_sensor_context(cursor=None)
+    first = automation.sources_sensor(ctx)
+    assert isinstance(first, dg.SkipReason) and "remembered" in first.skip_message
+    cursor = ctx.cursor
+
+    ctx = dg.build_sensor_context(cursor=cursor)
+    assert isinstance(automation.sources_sensor(ctx), dg.SkipReason)  # nothing changed
+
+    (sources / "documents" / "2022" / "b.html").write_text("<html>新文件</html>", encoding="utf-8")
+    ctx = dg.build_sensor_context(cursor=cursor)
+    request = automation.sources_sensor(ctx)
+    assert isinstance(request, dg.RunRequest)
+    assert request.tags["dagster/asset_partition_range_start"] == "2022"
+    assert request.tags["dagster/asset_partition_range_end"] == "2022"
+
+    (sources / "census").mkdir()
+    (sources / "census" / "x.csv").write_text("街道,常住人口\n", encoding="utf-8")
+    request = automation.sources_sensor(dg.build_sensor_context(cursor=ctx.cursor))
+    assert request.tags["dagster/asset_partition_range_start"] == "2021"  # census touches every year
+    assert request.tags["dagster/asset_partition_range_end"] == "2022"
