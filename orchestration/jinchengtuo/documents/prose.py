@@ -206,9 +206,9 @@ RULES: tuple[FieldRule, ...] = (
         exclude=r"集体访|群体|越级|赴京|赴省|进京",
     ),
     FieldRule(
-        "ws_petition_persons", "work_summary", "人次", ("人次",),
+        "ws_petition_persons", "work_summary", "人次", ("人次", "人"),
         pre=r"来访|信访|接访|上访|访民",
-        exclude=r"集体访|群体|越级|赴京|赴省|进京",
+        exclude=r"集体访|群体|越级|赴京|赴省|进京|工作人员|干部|专职|专干|队伍",
     ),
     FieldRule(
         "ws_safety_inspections", "work_summary", "家次", ("家次", "家", "间次", "个次", "间", "次"),
