@@ -116,6 +116,25 @@ def test_refresh_builds_dim_street_and_street_years(env):
 
 
 @pytest.mark.slow
+def test_nothing_changed_is_detected_and_any_input_change_is_not(env):
+    import os
+
+    from jinchengtuo.refresh import up_to_date
+    from jinchengtuo.warehouse.fingerprint import inputs_fingerprint
+
+    assert up_to_date() == inputs_fingerprint()  # right after the refresh above
+    assert up_to_date(method_vars='{"scoring_weighting": "equal"}') is None  # another method
+    census = config.census_dir() / "district_population.csv"
+    stat = census.stat()
+    os.utime(census, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    try:
+        assert up_to_date() is None  # a touched source file means a rebuild
+    finally:
+        os.utime(census, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert up_to_date() is not None
+
+
+@pytest.mark.slow
 def test_broken_census_fails_clearly_and_keeps_last_good_warehouse(env):
     published = config.warehouse_path()
     assert published.exists(), "runs after the successful refresh"
