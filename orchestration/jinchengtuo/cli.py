@@ -49,6 +49,47 @@ def refresh(
     typer.echo(f"refresh done: {config.warehouse_path()}", err=True)
 
 
+@app.command()
+def extract(
+    paths: list[Path] = typer.Argument(..., help="Document files (PDF, HTML, DOCX, text) or folders of them."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per extracted value (default: a readable table)."),
+) -> None:
+    """Extract documents: one line per value, with doc_type, street, year, page and source text."""
+    import json
+
+    from jinchengtuo.documents.extract import extract_file, list_documents
+    from jinchengtuo.reference import StreetDirectory
+
+    streets = StreetDirectory.load()
+    failed = 0
+    for target in paths:
+        if target.is_dir():
+            root, files = target, list_documents(target)[0]
+        elif target.is_file():
+            root, files = target.parent, [target]
+        else:
+            typer.echo(f"error: {target}: no such file or folder", err=True)
+            failed += 1
+            continue
+        for path in files:
+            result = extract_file(path, documents_root=root, streets=streets)
+            for i in result.issues:
+                typer.echo(f"{i['severity']}: {i['message']}", err=True)
+            if result.status in ("failed", "unidentified"):
+                failed += 1
+                continue
+            for v in result.values:
+                row = {"doc_type": result.doc_type, "street_code": result.street_code, "year": result.year,
+                       "field_id": v["field_id"], "value": v["value"], "unit": v["unit"], "page": v["source_page"],
+                       "source_text": v["source_text"], "file_sha256": result.source_file_sha256}
+                if as_json:
+                    typer.echo(json.dumps(row, ensure_ascii=False))
+                else:
+                    typer.echo(f"{path.name}\t{row['street_code']}\t{row['year']}\t{row['field_id']}\t{row['value']:g} {row['unit']}\tp.{row['page']}")
+    if failed:
+        raise typer.Exit(1)
+
+
 def _method_vars(normalisation: str | None, weighting: str | None, aggregation: str | None) -> str:
     """The dbt vars (JSON) of a non-default scoring method; '' for the default."""
     import json
