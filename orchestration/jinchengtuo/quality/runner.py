@@ -95,6 +95,12 @@ def run_suite(suite: Suite, df: pd.DataFrame) -> SuiteResult:
     for e in suite.expectations:
         meta = {"severity": "error", **e.get("meta", {})}
         gx_suite.add_expectation_configuration(ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=meta))
+    if len(gx_suite.expectations) != len(suite.expectations):
+        # GX merges expectations it considers the same (type and column): one would be lost silently
+        raise ValueError(
+            f"{suite.path}: {len(suite.expectations)} expectations but Great Expectations kept {len(gx_suite.expectations)}; "
+            "two expectations of the same type on the same column collapse into one: make them distinct"
+        )
     gx_suite = ctx.suites.add(gx_suite)
     validation = ctx.validation_definitions.add(gx.ValidationDefinition(name=uid, data=batch, suite=gx_suite))
     key = [c for c in suite.row_key if c in df.columns]
