@@ -142,7 +142,15 @@ def read_pdf(data: bytes) -> list[Block]:
     return blocks
 
 
-def read_html(data: bytes) -> tuple[list[Block], str | None]:
+@dataclass
+class HtmlDocument:
+    blocks: list[Block]
+    title: str | None
+    soup: object  # BeautifulSoup, scripts removed
+    table_sections: dict[int, int]  # 1-based top-level table number -> section number
+
+
+def read_html(data: bytes) -> HtmlDocument:
     from bs4 import BeautifulSoup
 
     m = CHARSET.search(data[:4096])
@@ -158,9 +166,18 @@ def read_html(data: bytes) -> tuple[list[Block], str | None]:
     blocks: list[Block] = []
     current: list[str] = []
     section = 1
+    tables = [t for t in soup.find_all("table") if t.find_parent("table") is None]
+    table_no = {id(t): i for i, t in enumerate(tables, start=1)}
+    table_sections: dict[int, int] = {}
     for el in body.find_all(["h1", "h2", "h3", "h4", "p", "li", "tr", "div"]):
         if el.find(["p", "div", "tr", "li"]):  # containers: their children are visited
             continue
+        if el.name == "tr":
+            top = el.find_parent("table")
+            while top is not None and top.find_parent("table") is not None:
+                top = top.find_parent("table")
+            if top is not None and id(top) in table_no:
+                table_sections.setdefault(table_no[id(top)], section)
         line = el.get_text(" ", strip=True)
         if not line:
             continue
@@ -178,7 +195,7 @@ def read_html(data: bytes) -> tuple[list[Block], str | None]:
     if not blocks:
         raw = body.get_text("\n", strip=True)
         blocks = [Block(1, raw)] if raw else []
-    return blocks, title
+    return HtmlDocument(blocks, title, soup, table_sections)
 
 
 def read_docx(data: bytes) -> list[Block]:
@@ -254,13 +271,15 @@ def extract_file(path: Path, *, documents_root: Path, streets: StreetDirectory) 
         res.issues.append({"severity": severity, "code": code, "message": message, "source_page": page, "field_id": field_id})
 
     title = None
+    html = None
     try:
         if fmt == "empty":
             raise UnreadableDocument("the file is empty")
         if fmt == "pdf":
             blocks = read_pdf(data)
         elif fmt == "html":
-            blocks, title = read_html(data)
+            html = read_html(data)
+            blocks, title = html.blocks, html.title
         elif fmt == "docx":
             blocks = read_docx(data)
         elif fmt == "txt":
@@ -311,11 +330,45 @@ def extract_file(path: Path, *, documents_root: Path, streets: StreetDirectory) 
             issue(i.severity, i.code, i.message, i.source_page, i.field_id)
         res.status = "extracted" if res.values else "partial"
         res.reason = f"{len(res.values)} figure(s) read from the prose" if res.values else "no field of fields.csv found in the text"
+    elif doc_type == "info_disclosure" and html is not None:
+        _disclosure_values(res, html, issue)
     else:
         res.status = "partial"
-        res.reason = f"identified as {doc_type}; this extractor version does not read {doc_type} tables yet"
+        res.reason = f"identified as {doc_type}; this extractor version does not read {doc_type} tables in {fmt.upper()} yet"
         issue("warning", "tables_not_read", f"{rel.as_posix()}: {res.reason}")
     return res
+
+
+DISCLOSURE_REQUIRED = (
+    "od_regdocs_issued", "od_permits", "od_penalties", "od_coercion", "rq_new", "rq_carried_in", "rq_granted",
+    "rq_partly", "rq_total_handled", "rq_carried_out", "rv_total", "rv_corrected", "lt_total", "lt_corrected",
+)
+
+
+def _disclosure_values(res: DocumentResult, html: "HtmlDocument", issue) -> None:
+    """The 2021-template tables of an HTML information-disclosure report, plus od_items_published from its prose."""
+    from jinchengtuo.documents.disclosure import extract_disclosure_tables
+    from jinchengtuo.documents.prose import extract_prose
+
+    res.values.extend(extract_disclosure_tables(html.soup, html.table_sections))
+    prose_values, _ = extract_prose("info_disclosure", [(b.page, b.text) for b in html.blocks])
+    res.values.extend({"field_id": v.field_id, "value": v.value, "unit": v.unit, "source_page": v.source_page,
+                       "source_text": v.source_text, "method": v.method}
+                      for v in prose_values if v.field_id == "od_items_published")
+    got = {v["field_id"]: v["value"] for v in res.values}
+    need = [f for f in DISCLOSURE_REQUIRED if f not in got]
+    if all(f in got for f in ("rq_new", "rq_carried_in", "rq_total_handled", "rq_carried_out")):
+        left, right = got["rq_new"] + got["rq_carried_in"], got["rq_total_handled"] + got["rq_carried_out"]
+        if abs(left - right) > 1e-9:
+            issue("warning", "identity_failed",
+                  f"{res.source_path}: requests received + carried in = {left:g} but handled + carried out = {right:g}", None, "rq_total_handled")
+    if need:
+        res.status = "partial"
+        res.reason = f"required field(s) not found: {', '.join(need)} (the 2019–2020 table layout is not read yet)"
+        issue("warning", "missing_required", f"{res.source_path}: {res.reason}")
+    else:
+        res.status = "extracted"
+        res.reason = f"{len(res.values)} figure(s) read from the tables"
 
 
 # ---------------------------------------------------------------- a corpus
