@@ -1,0 +1,98 @@
+"""Publication as Dagster assets: one release per year partition, and the multi-year panel.
+
+Both read the published warehouse (downstream of `warehouse_release`, so only after the blocking
+checks passed) and write under JCT_REPORTS through the pool `reports_writer`. A year whose inputs
+did not change writes nothing (the metadata says so). The refresh job runs every year in one
+run (single-run backfill policy), so the asset loops over `context.partition_keys`.
+"""
+
+
+import json
+
+import dagster as dg
+
+from jinchengtuo import config
+from jinchengtuo.defs.partitions import year_partitions
+from jinchengtuo.defs.resources import WarehouseResource
+from jinchengtuo.publication import PublicationInputError, publish_panel, publish_year
+
+REPORTS_POOL = "reports_writer"
+YEARLY_KEY = dg.AssetKey(["publication", "yearly_release"])
+PANEL_KEY = dg.AssetKey(["publication", "rankings_panel"])
+
+
+def _preview(path) -> str:
+    import pandas as pd
+
+    df = pd.read_csv(path, encoding="utf-8-sig", dtype=str).head(10)
+    cols = ["rank", "street_name", "district_name", "composite_score", "tier", "rank_change"]
+    df = df[[c for c in cols if c in df]].fillna("")
+    lines = ["| " + " | ".join(df.columns) + " |", "|" + "---|" * len(df.columns)]
+    lines += ["| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+@dg.asset(
+    key=YEARLY_KEY,
+    deps=[dg.AssetKey("warehouse_release")],
+    partitions_def=year_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    group_name="publication",
+    pool=REPORTS_POOL,
+    kinds={"html", "csv", "parquet", "xlsx"},
+    description="Publishes reports/<year>/: ranking.csv (UTF-8 BOM), ranking.parquet, ranking.xlsx, report.html and the "
+    "street profiles, as a new revision with a manifest when the year's inputs changed; otherwise writes nothing.",
+)
+def yearly_release(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    years = list(context.partition_keys)
+    summary, manifests, failures = [], {}, []
+    metadata: dict = {}
+    for key in years:
+        try:
+            res = publish_year(int(key), warehouse=warehouse.published, reports_root=config.reports_dir(),
+                               documents_root=config.documents_dir())
+        except PublicationInputError as exc:
+            context.log.error(f"{key}: not published: {exc}")
+            failures.append(f"{key}: {exc}")
+            continue
+        m = res.manifest
+        state = "new revision" if res.changed else ("current files repaired" if res.repaired else "unchanged, nothing written")
+        context.log.info(f"{key}: revision {res.revision} ({state}): {m.get('changes', {}).get('summary', '')}")
+        summary.append(f"| {key} | {res.revision} | {state} | {m['n_ranked']} / {m['n_streets']} | {m['methodology_version']} | "
+                       f"{(m.get('changes') or {}).get('summary', '').replace('|', '/')} |")
+        manifests[key] = {k: m[k] for k in ("revision", "published_at", "methodology_version", "fingerprint", "n_streets", "n_ranked", "changes")}
+        manifests[key]["files"] = {rel: v["sha256"][:16] for rel, v in m["files"].items() if not rel.startswith("streets/")}
+        if len(years) == 1 or key == years[-1]:
+            metadata["preview"] = dg.MetadataValue.md(f"**{key}** top 10\n\n" + _preview(res.ranking_path))
+            metadata["report"] = dg.MetadataValue.path(str(res.year_dir / "report.html"))
+    if summary:
+        metadata["releases"] = dg.MetadataValue.md(
+            "| year | revision | state | ranked | methodology | changes |\n|---|---|---|---|---|---|\n" + "\n".join(summary))
+    metadata["manifest"] = dg.MetadataValue.json(json.loads(json.dumps(manifests, default=str)))
+    metadata["dagster/row_count"] = sum(m["n_streets"] for m in manifests.values())
+    metadata["reports_dir"] = dg.MetadataValue.path(str(config.reports_dir()))
+    metadata["years_published"] = ", ".join(manifests)
+    if failures:
+        raise dg.Failure(description="some years could not be published:\n" + "\n".join(failures), metadata=metadata)
+    return dg.MaterializeResult(metadata=metadata)
+
+
+@dg.asset(
+    key=PANEL_KEY,
+    deps=[YEARLY_KEY, dg.AssetKey("warehouse_release")],
+    group_name="publication",
+    pool=REPORTS_POOL,
+    kinds={"csv", "parquet"},
+    description="reports/panel/rankings_panel.csv and .parquet: every year in long form (street, year, measure, score, "
+    "rank, tier, methodology version). Rewritten only when its content changed.",
+)
+def rankings_panel(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    res = publish_panel(warehouse=warehouse.published, reports_root=config.reports_dir())
+    context.log.info(f"panel {'written' if res.changed else 'unchanged'}: {res.n_rows} rows, years {res.years}")
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": res.n_rows, "changed": res.changed, "years": ", ".join(map(str, res.years)),
+        "csv": dg.MetadataValue.path(str(res.csv_path)), "parquet": dg.MetadataValue.path(str(res.parquet_path)),
+    })
+
+
+defs = dg.Definitions(assets=[yearly_release, rankings_panel])

@@ -1,0 +1,183 @@
+"""Read what a publication needs from the warehouse marts (read-only), as pandas frames.
+
+Everything published for a year comes from one `YearData`: the ranking frame (columns fixed by
+the spec), capacity scores, indicator values with their imputation flags, the document
+inventory, the street-year context measures, the framework and the data-quality summary.
+The quality table (`quality.check_result`) is optional: without it the summary says "not run".
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+CAPACITIES = ("EXE", "SRV", "DLB", "EMG", "SAF")
+RANKING_COLUMNS = [
+    "year", "street_code", "street_name", "district_name", "composite_score", "rank", "tier",
+    *[f"score_{c}" for c in CAPACITIES], "rank_change", "methodology_version",
+]
+MARTS = ("dim_street", "dim_indicator", "dim_capacity", "fct_street_year", "fct_indicator_value",
+         "fct_capacity_score", "fct_composite_score", "fct_document_inventory")
+QUALITY_COLUMNS = ["run_id", "check_name", "table_name", "severity", "passed", "failing_rows", "sample", "checked_at", "year"]
+
+
+class PublicationInputError(RuntimeError):
+    """The warehouse cannot be published from (missing file, mart or year)."""
+
+
+@dataclass
+class YearData:
+    year: int
+    ranking: pd.DataFrame  # RANKING_COLUMNS, ranked streets first by rank, then the unranked
+    composite: pd.DataFrame  # fct_composite_score rows of the year (every street)
+    capacity: pd.DataFrame  # fct_capacity_score rows of the year
+    indicators: pd.DataFrame  # fct_indicator_value rows of the year
+    inventory: pd.DataFrame  # fct_document_inventory rows of the year
+    street_year: pd.DataFrame  # fct_street_year rows of the year
+    history: pd.DataFrame  # fct_composite_score of every year up to this one (rank movement)
+    capacity_history: pd.DataFrame  # fct_capacity_score of every year up to this one
+    streets: pd.DataFrame  # dim_street
+    dim_capacity: pd.DataFrame
+    dim_indicator: pd.DataFrame
+    quality: pd.DataFrame | None  # quality.check_result rows for this year (and year-less ones); None: not run
+    warehouse: str = ""
+    methodology_versions: list[str] = field(default_factory=list)
+
+    @property
+    def methodology_version(self) -> str:
+        return ", ".join(self.methodology_versions) or "unknown"
+
+    def fingerprint(self) -> str:
+        """A hash of every input the year's publication is made from (not of run times or ids)."""
+        h = hashlib.sha256()
+        frames = {
+            "ranking": self.ranking, "composite": self.composite, "capacity": self.capacity,
+            "indicators": self.indicators, "inventory": self.inventory.drop(columns=["extracted_at"], errors="ignore"),
+            "street_year": self.street_year, "history": self.history, "streets": self.streets.drop(columns=["name_variants"], errors="ignore"),
+            "dim_capacity": self.dim_capacity, "dim_indicator": self.dim_indicator,
+            "quality": None if self.quality is None else self.quality.drop(columns=["run_id", "checked_at"], errors="ignore"),
+        }
+        for name, df in frames.items():
+            h.update(name.encode())
+            if df is None:
+                h.update(b"<none>")
+                continue
+            df = df.copy()
+            for c in df.columns:  # lists and arrays are not hashable by to_csv in a stable way
+                if df[c].dtype == object:
+                    df[c] = df[c].map(lambda v: repr(list(v)) if hasattr(v, "__len__") and not isinstance(v, str) else v)
+            df = df.sort_values(list(df.columns[: min(4, len(df.columns))]), kind="stable") if len(df) else df
+            h.update(df.to_csv(index=False, float_format="%.9g").encode())
+        return h.hexdigest()
+
+
+def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
+    path = Path(path)
+    if not path.exists():
+        raise PublicationInputError(f"{path}: no warehouse file (run `jinchengtuo refresh` first)")
+    return duckdb.connect(str(path), read_only=True)
+
+
+def _tables(con, schema: str) -> set[str]:
+    rows = con.execute("select table_name from information_schema.tables where table_schema = ?", [schema]).fetchall()
+    return {r[0] for r in rows}
+
+
+def check_marts(con, where: str = "warehouse") -> None:
+    missing = [m for m in MARTS if m not in _tables(con, "marts")]
+    if missing:
+        raise PublicationInputError(f"{where}: marts missing: {', '.join('marts.' + m for m in missing)} (has dbt built the warehouse?)")
+
+
+def published_years(con) -> list[int]:
+    """Years that have composite scores (one row per street), ascending."""
+    return [int(r[0]) for r in con.execute("select distinct year from marts.fct_composite_score order by year").fetchall()]
+
+
+def _df(con, sql: str, params=None) -> pd.DataFrame:
+    return con.execute(sql, params or []).df()
+
+
+def quality_rows(con, year: int | None) -> pd.DataFrame | None:
+    """The latest quality run's results for `year` (rows with a null year apply to all years)."""
+    if "check_result" not in _tables(con, "quality"):
+        return None
+    cols = {r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_schema='quality' and table_name='check_result'").fetchall()}
+    missing = [c for c in QUALITY_COLUMNS if c not in cols]
+    if missing:
+        raise PublicationInputError(f"quality.check_result: columns missing: {', '.join(missing)}")
+    df = _df(con, """
+        select * exclude (rn) from (
+            select *, row_number() over (partition by check_name, table_name, coalesce(year, -1) order by checked_at desc) as rn
+            from quality.check_result
+            where year is null or year = ?
+        ) where rn = 1 order by passed, severity, table_name, check_name
+    """, [year])
+    return df
+
+
+def ranking_from_composite(composite: pd.DataFrame, capacity: pd.DataFrame) -> pd.DataFrame:
+    """The published ranking: one row per street of the year with the fixed columns."""
+    wide = capacity.pivot_table(index=["street_code", "year"], columns="capacity", values="score", aggfunc="first")
+    wide = wide.reindex(columns=list(CAPACITIES)).rename(columns={c: f"score_{c}" for c in CAPACITIES}).reset_index()
+    df = composite.merge(wide, on=["street_code", "year"], how="left")
+    df = df.sort_values(["rank", "street_code"], na_position="last", kind="stable")
+    out = df[RANKING_COLUMNS].copy()
+    out["year"] = out["year"].astype("int64")
+    for c in ("rank", "rank_change"):
+        out[c] = out[c].astype("Int64")
+    for c in ["composite_score", *[f"score_{k}" for k in CAPACITIES]]:
+        out[c] = out[c].astype("float64").round(2)
+    return out.reset_index(drop=True)
+
+
+def load_year(con, year: int, *, warehouse: str = "") -> YearData:
+    check_marts(con, warehouse or "warehouse")
+    years = published_years(con)
+    if year not in years:
+        raise PublicationInputError(
+            f"{warehouse or 'warehouse'}: no composite scores for {year} (years scored: {', '.join(map(str, years)) or 'none'})")
+    composite = _df(con, "select * from marts.fct_composite_score where year = ? order by rank nulls last, street_code", [year])
+    capacity = _df(con, """select c.* from marts.fct_capacity_score c left join marts.dim_capacity d using (capacity)
+                           where year = ? order by street_code, d.sort_order""", [year])
+    indicators = _df(con, "select * exclude (source_file_sha256s) from marts.fct_indicator_value where year = ? order by street_code, capacity, indicator_id", [year])
+    inventory = _df(con, "select * from marts.fct_document_inventory where year = ? or (year is null and ? = (select max(year) from marts.fct_composite_score)) order by district_name, street_code, doc_type, source_path", [year, year])
+    street_year = _df(con, "select * from marts.fct_street_year where year = ? order by street_code", [year])
+    history = _df(con, "select street_code, street_name, district_name, year, composite_score, rank, tier, rank_change, is_ranked, methodology_version from marts.fct_composite_score where year <= ? order by year, street_code", [year])
+    capacity_history = _df(con, "select street_code, year, capacity, score, rank from marts.fct_capacity_score where year <= ? order by year, street_code, capacity", [year])
+    streets = _df(con, "select * from marts.dim_street order by street_code")
+    dim_capacity = _df(con, "select * from marts.dim_capacity order by sort_order")
+    dim_indicator = _df(con, "select * from marts.dim_indicator order by sort_order, indicator_id")
+    versions = sorted(set(composite["methodology_version"].dropna().astype(str)))
+    return YearData(
+        year=year, ranking=ranking_from_composite(composite, capacity), composite=composite, capacity=capacity,
+        indicators=indicators, inventory=inventory, street_year=street_year, history=history,
+        capacity_history=capacity_history, streets=streets, dim_capacity=dim_capacity, dim_indicator=dim_indicator,
+        quality=quality_rows(con, year), warehouse=warehouse, methodology_versions=versions,
+    )
+
+
+def panel_frame(con) -> pd.DataFrame:
+    """All years, long form: one row per street, year and measure (composite or a capacity)."""
+    check_marts(con)
+    comp = _df(con, """
+        select year, street_code, street_name, district_name, 'composite' as measure, '综合得分' as measure_zh,
+               composite_score as score, rank, n_ranked::bigint as n_ranked, tier, rank_change, is_ranked, methodology_version
+        from marts.fct_composite_score""")
+    cap = _df(con, """
+        select c.year, c.street_code, s.street_name, s.district_name, c.capacity as measure, c.capacity_name_zh as measure_zh,
+               c.score, c.rank, c.n_ranked, null::varchar as tier, null::bigint as rank_change, c.rank is not null as is_ranked,
+               c.methodology_version
+        from marts.fct_capacity_score c join marts.dim_street s using (street_code)""")
+    df = pd.concat([comp, cap], ignore_index=True)
+    order = {m: i for i, m in enumerate(["composite", *CAPACITIES])}
+    df = df.assign(_o=df["measure"].map(order)).sort_values(["year", "_o", "rank", "street_code"], na_position="last").drop(columns="_o")
+    df["score"] = df["score"].astype("float64").round(4)
+    for c in ("rank", "n_ranked", "rank_change"):
+        df[c] = df[c].astype("Int64")
+    return df.reset_index(drop=True)

@@ -1,0 +1,343 @@
+"""Releases are records: each publication of a year is a numbered revision that is never overwritten.
+
+Layout of `reports/<year>/`:
+
+    ranking.csv ranking.parquet ranking.xlsx report.html streets/<code>.html   the current release
+    manifest.json                                                            its manifest
+    latest.json                                                              pointer: current revision
+    revisions/<n>/ (the same files and manifest.json)                        every release, kept
+    revisions/index.json                                                     one line per revision
+
+A publication first computes the fingerprint of its inputs (the marts' rows for the year, the
+framework, quality results, the publication code version). Equal to the current release's:
+nothing is written. Otherwise revision n+1 is built in `revisions/.tmp-*` and renamed into
+place in one step; then the current files are replaced one by one (write aside, rename) and
+`latest.json` last. A crash leaves either the old release current or a complete new revision
+that the next run finishes promoting; never a half-written revision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from jinchengtuo import config
+from jinchengtuo.publication import html, tables
+from jinchengtuo.publication.data import YearData, connect, load_year, panel_frame, published_years
+
+CURRENT_FILES = ("ranking.csv", "ranking.parquet", "ranking.xlsx", "report.html")
+
+
+@dataclass
+class PublishResult:
+    year: int
+    revision: int
+    changed: bool  # a new revision was written
+    year_dir: Path
+    manifest: dict
+    repaired: bool = False  # current files were re-synchronised with an existing revision
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def ranking_path(self) -> Path:
+        return self.year_dir / "ranking.csv"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+    try:
+        with tmp.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def atomic_write_json(path: Path, obj) -> None:
+    atomic_write_bytes(path, (json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8"))
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _revisions(rev_dir: Path) -> dict[int, dict]:
+    """Complete revisions (a directory named by its number holding a readable manifest)."""
+    out = {}
+    if rev_dir.is_dir():
+        for p in rev_dir.iterdir():
+            if p.is_dir() and p.name.isdigit():
+                m = _read_json(p / "manifest.json")
+                if m is not None:
+                    out[int(p.name)] = m
+    return out
+
+
+def _fingerprint(data: YearData, documents_root: Path | None) -> str:
+    h = hashlib.sha256()
+    h.update(html.PUBLICATION_VERSION.encode())
+    h.update(data.fingerprint().encode())
+    # which source files exist decides the profiles' links
+    for p in sorted(str(x) for x in data.inventory.get("source_path", pd.Series(dtype=str)).dropna()):
+        h.update(f"{p}:{html.source_href(p, documents_root) is not None}".encode())
+    return h.hexdigest()
+
+
+def _source_documents(data: YearData) -> list[dict]:
+    cols = ["source_path", "source_file_sha256", "street_code", "doc_type", "status"]
+    inv = data.inventory[[c for c in cols if c in data.inventory]]
+    return [{k: (None if pd.isna(v) else v) for k, v in r.items()} for r in inv.to_dict("records")]
+
+
+def _changes(previous: dict | None, prev_dir: Path | None, data: YearData, documents: list[dict]) -> dict:
+    """What changed since the previous revision of the year: documents, ranking, methodology."""
+    if previous is None:
+        return {"summary": "first release of this year"}
+    before = {d["source_path"]: d for d in previous.get("source_documents", [])}
+    now = {d["source_path"]: d for d in documents}
+    added = sorted(set(now) - set(before))
+    removed = sorted(set(before) - set(now))
+    modified = sorted(p for p in set(now) & set(before) if now[p].get("source_file_sha256") != before[p].get("source_file_sha256"))
+    status = sorted(p for p in set(now) & set(before) if p not in modified and now[p].get("status") != before[p].get("status"))
+    changes: dict = {
+        "documents_added": added, "documents_removed": removed, "documents_changed": modified,
+        "documents_status_changed": [{"source_path": p, "before": before[p].get("status"), "after": now[p].get("status")} for p in status],
+    }
+    if previous.get("methodology_version") != data.methodology_version:
+        changes["methodology_version"] = {"before": previous.get("methodology_version"), "after": data.methodology_version}
+    ranking_changes = []
+    old_path = prev_dir / "ranking.parquet" if prev_dir else None
+    if old_path is not None and old_path.exists():
+        old = pd.read_parquet(old_path).set_index("street_code")
+        for r in data.ranking.itertuples():
+            if r.street_code not in old.index:
+                ranking_changes.append({"street_code": r.street_code, "street_name": r.street_name, "before": None, "after": _num(r.rank)})
+                continue
+            o = old.loc[r.street_code]
+            if _num(o["rank"]) != _num(r.rank) or not _close(o["composite_score"], r.composite_score):
+                ranking_changes.append({"street_code": r.street_code, "street_name": r.street_name,
+                                        "rank_before": _num(o["rank"]), "rank_after": _num(r.rank),
+                                        "score_before": _num(o["composite_score"]), "score_after": _num(r.composite_score)})
+    changes["ranking_changed"] = ranking_changes
+    parts = []
+    for key, label in (("documents_added", "added"), ("documents_removed", "removed"), ("documents_changed", "changed"),
+                       ("documents_status_changed", "status changed")):
+        if changes[key]:
+            parts.append(f"{len(changes[key])} document(s) {label}")
+    if "methodology_version" in changes:
+        parts.append(f"methodology {changes['methodology_version']['before']} → {changes['methodology_version']['after']}")
+    parts.append(f"{len(ranking_changes)} street(s) with a new score or rank")
+    if not any(changes[k] for k in ("documents_added", "documents_removed", "documents_changed", "documents_status_changed")) \
+            and "methodology_version" not in changes and not ranking_changes:
+        parts = ["other inputs changed (indicator values, context, quality results or publication code); ranking unchanged"]
+    changes["summary"] = "; ".join(parts)
+    return changes
+
+
+def _num(v):
+    if v is None or pd.isna(v):
+        return None
+    f = float(v)
+    return int(f) if f.is_integer() else round(f, 4)
+
+
+def _close(a, b) -> bool:
+    if pd.isna(a) and pd.isna(b):
+        return True
+    if pd.isna(a) or pd.isna(b):
+        return False
+    return abs(float(a) - float(b)) < 5e-3
+
+
+def _render(data: YearData, revision: int, published_at: str, documents_root: Path | None, out_dir: Path) -> dict[str, bytes]:
+    """Every file of the release, relative path -> bytes, with profile links valid from out_dir."""
+    out: dict[str, bytes] = {}
+    tmp = out_dir / ".render"
+    tmp.mkdir(parents=True, exist_ok=True)
+    try:
+        tables.write_csv(data.ranking, tmp / "ranking.csv")
+        tables.write_parquet(data.ranking, tmp / "ranking.parquet")
+        tables.write_xlsx(data, tmp / "ranking.xlsx")
+        for name in ("ranking.csv", "ranking.parquet", "ranking.xlsx"):
+            out[name] = (tmp / name).read_bytes()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    out["report.html"] = html.render_report(data, revision=revision, published_at=published_at).encode("utf-8")
+    for code, page in html.render_profiles(data, revision=revision, published_at=published_at, documents_root=documents_root).items():
+        out[f"streets/{code}.html"] = page.encode("utf-8")
+    return out
+
+
+def _localise(files: dict[str, bytes], dest: Path, documents_root: Path | None) -> dict[str, bytes]:
+    """Replace the sources token in profiles by the relative path from their place under dest."""
+    if documents_root is None:
+        return files
+    token = html.SOURCES_TOKEN.encode()
+    out = {}
+    for rel, data in files.items():
+        if token in data:
+            prefix = os.path.relpath(documents_root.resolve(), (dest / rel).parent.resolve()).replace(os.sep, "/")
+            data = data.replace(token, prefix.encode())
+        out[rel] = data
+    return out
+
+
+def _checksums(files: dict[str, bytes]) -> dict[str, dict]:
+    return {rel: {"sha256": hashlib.sha256(b).hexdigest(), "bytes": len(b)} for rel, b in sorted(files.items())}
+
+
+def _sync_current(year_dir: Path, files: dict[str, bytes], manifest: dict) -> None:
+    """Replace the current files one by one (write aside, rename), drop stale profiles, then point latest."""
+    for rel, data in files.items():
+        atomic_write_bytes(year_dir / rel, data)
+    streets_dir = year_dir / "streets"
+    wanted = {rel.split("/", 1)[1] for rel in files if rel.startswith("streets/")}
+    if streets_dir.is_dir():
+        for p in streets_dir.iterdir():
+            if p.is_file() and p.name.endswith(".html") and p.name not in wanted:
+                p.unlink()
+    atomic_write_json(year_dir / "manifest.json", manifest)
+    atomic_write_json(year_dir / "latest.json", {
+        "year": manifest["year"], "revision": manifest["revision"], "path": f"revisions/{manifest['revision']}",
+        "fingerprint": manifest["fingerprint"], "published_at": manifest["published_at"],
+        "methodology_version": manifest["methodology_version"],
+    })
+
+
+def _current_ok(year_dir: Path, manifest: dict) -> bool:
+    latest = _read_json(year_dir / "latest.json")
+    if not latest or latest.get("revision") != manifest["revision"]:
+        return False
+    for rel, meta in manifest.get("current_files", {}).items():
+        p = year_dir / rel
+        if not p.exists() or p.stat().st_size != meta["bytes"] or sha256_file(p) != meta["sha256"]:
+            return False
+    return True
+
+
+def publish_year(year: int, *, warehouse: Path | str | None = None, reports_root: Path | None = None,
+                 documents_root: Path | None = None, now: dt.datetime | None = None) -> PublishResult:
+    """Publish one year from the warehouse marts. Writes nothing when its inputs did not change."""
+    warehouse = Path(warehouse or config.warehouse_path())
+    reports_root = Path(reports_root or config.reports_dir())
+    documents_root = Path(documents_root) if documents_root else config.documents_dir()
+    con = connect(warehouse)
+    try:
+        data = load_year(con, int(year), warehouse=str(warehouse))
+    finally:
+        con.close()
+    return publish_data(data, reports_root=reports_root, documents_root=documents_root, now=now)
+
+
+def publish_data(data: YearData, *, reports_root: Path, documents_root: Path | None, now: dt.datetime | None = None) -> PublishResult:
+    year_dir = reports_root / str(data.year)
+    rev_dir = year_dir / "revisions"
+    fingerprint = _fingerprint(data, documents_root)
+    revisions = _revisions(rev_dir)
+    latest_n = max(revisions) if revisions else None
+    if latest_n is not None and revisions[latest_n].get("fingerprint") == fingerprint:
+        manifest = revisions[latest_n]
+        if _current_ok(year_dir, manifest):
+            return PublishResult(data.year, latest_n, False, year_dir, manifest)
+        # an interrupted promotion (or a damaged current copy): put the revision's content back
+        files = _render(data, latest_n, manifest["published_at"], documents_root, year_dir)
+        current = _localise(files, year_dir, documents_root)
+        manifest = {**manifest, "current_files": _checksums(current)}
+        _sync_current(year_dir, current, manifest)
+        atomic_write_json(rev_dir / str(latest_n) / "manifest.json", manifest)
+        return PublishResult(data.year, latest_n, False, year_dir, manifest, repaired=True, files=sorted(current))
+
+    n = (latest_n or 0) + 1
+    published_at = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+    rev_dir.mkdir(parents=True, exist_ok=True)
+    for stale in rev_dir.glob(".tmp-*"):  # left by a crash: never a release
+        shutil.rmtree(stale, ignore_errors=True)
+    tmp = rev_dir / f".tmp-{n}-{uuid.uuid4().hex[:8]}"
+    final = rev_dir / str(n)
+    files = _render(data, n, published_at, documents_root, tmp)
+    in_revision = _localise(files, final, documents_root)
+    current = _localise(files, year_dir, documents_root)
+    documents = _source_documents(data)
+    previous = revisions.get(latest_n) if latest_n else None
+    manifest = {
+        "year": data.year, "revision": n, "published_at": published_at, "previous_revision": latest_n,
+        "methodology_version": data.methodology_version, "publication_version": html.PUBLICATION_VERSION,
+        "fingerprint": fingerprint, "warehouse": data.warehouse,
+        "n_streets": int(len(data.ranking)), "n_ranked": int(data.ranking["rank"].notna().sum()),
+        "changes": _changes(previous, rev_dir / str(latest_n) if latest_n else None, data, documents),
+        "files": _checksums(in_revision), "current_files": _checksums(current),
+        "source_documents": documents,
+    }
+    try:
+        for rel, b in in_revision.items():
+            p = tmp / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(b)
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+        os.rename(tmp, final)  # the revision appears complete or not at all
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    _sync_current(year_dir, current, manifest)
+    index = [{"revision": k, "published_at": m.get("published_at"), "methodology_version": m.get("methodology_version"),
+              "changes": (m.get("changes") or {}).get("summary")} for k, m in sorted({**revisions, n: manifest}.items())]
+    atomic_write_json(rev_dir / "index.json", {"year": data.year, "current": n, "revisions": index})
+    return PublishResult(data.year, n, True, year_dir, manifest, files=sorted(current))
+
+
+@dataclass
+class PanelResult:
+    changed: bool
+    csv_path: Path
+    parquet_path: Path
+    n_rows: int
+    years: list[int]
+
+
+def publish_panel(*, warehouse: Path | str | None = None, reports_root: Path | None = None) -> PanelResult:
+    """reports/panel/rankings_panel.csv and .parquet: every year, long form. Unchanged: nothing written."""
+    warehouse = Path(warehouse or config.warehouse_path())
+    out = Path(reports_root or config.reports_dir()) / "panel"
+    con = connect(warehouse)
+    try:
+        df = panel_frame(con)
+        years = published_years(con)
+    finally:
+        con.close()
+    csv_path, pq_path = out / "rankings_panel.csv", out / "rankings_panel.parquet"
+    csv_bytes = df.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")  # BOM: Excel reads the Chinese
+    if csv_path.exists() and pq_path.exists() and csv_path.read_bytes() == csv_bytes:
+        return PanelResult(False, csv_path, pq_path, len(df), years)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / f".rankings_panel.parquet.tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        df.to_parquet(tmp, index=False)
+        os.replace(tmp, pq_path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    atomic_write_bytes(csv_path, csv_bytes)
+    return PanelResult(True, csv_path, pq_path, len(df), years)

@@ -1,0 +1,150 @@
+"""The ranking files: CSV (UTF-8 with BOM, so Excel reads the Chinese), Parquet and a formatted XLSX.
+
+Every XLSX sheet has a Chinese header row and the English column name in a second header row,
+frozen panes, filters and widths; the methodology sheet says the framework and the weights.
+Whether a release changed is decided on the inputs (YearData.fingerprint), not on these bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from jinchengtuo.publication.data import CAPACITIES, YearData
+
+# Chinese labels of the published columns (English names are the column names themselves)
+LABELS_ZH = {
+    "year": "年度", "street_code": "街道代码", "street_name": "街道", "district_name": "区",
+    "composite_score": "综合得分", "rank": "排名", "tier": "梯队", "score_EXE": "行政执行能力",
+    "score_SRV": "为民服务能力", "score_DLB": "议事协商能力", "score_EMG": "应急管理能力", "score_SAF": "平安建设能力",
+    "rank_change": "名次变化", "methodology_version": "方法版本", "capacity": "能力维度", "capacity_name_zh": "能力名称",
+    "score": "得分", "n_ranked": "参评街道数", "capacity_weight": "能力权重", "composite_contribution": "对综合得分贡献",
+    "n_indicators_counted": "计分指标数", "n_indicators_imputed": "插补指标数", "indicator_id": "指标代码",
+    "indicator_name_zh": "指标名称", "indicator_name_en": "Indicator", "raw_value": "原始值", "is_imputed": "是否插补",
+    "imputation_method": "插补方法", "imputed_from_year": "插补来源年度", "is_treated": "是否异常值处理",
+    "normalised_value": "标准化值", "weight": "权重", "counts_in_score": "是否计分", "source_documents": "来源文件",
+    "doc_type": "文件类型", "file_name": "文件名", "source_path": "路径", "status": "状态", "reason": "原因",
+    "source_file_sha256": "SHA-256", "n_values": "提取数值数", "n_errors": "错误数", "n_warnings": "警告数",
+    "is_correction": "是否更正版", "is_misfiled": "是否错放", "published_date": "发布日期", "title": "标题",
+    "check_name": "检查项", "table_name": "数据表", "severity": "严重程度", "passed": "是否通过", "failing_rows": "不合格行数",
+    "sample": "样例", "checked_at": "检查时间", "name_zh": "名称", "name_en": "Name", "direction": "方向",
+    "weight_in_capacity": "维度内权重", "formula": "公式", "unit": "单位", "rationale": "理由", "description_zh": "说明",
+    "is_scored": "是否计分", "rank_status": "排名状态", "rank_in_district": "区内排名", "data_coverage": "数据覆盖率",
+    "item": "项目", "value": "内容",
+}
+
+HEADER_FILL = PatternFill("solid", fgColor="8B1A1A")
+SUB_FILL = PatternFill("solid", fgColor="F3E3E3")
+THIN = Side(style="thin", color="BBBBBB")
+FIXED_TIME = dt.datetime(2000, 1, 1)
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> None:
+    df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+
+
+def write_parquet(df: pd.DataFrame, path: Path) -> None:
+    df.to_parquet(path, index=False)
+
+
+def _cell_value(v):
+    if v is None:
+        return None
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        return str(v)
+    if isinstance(v, (pd.Timestamp, dt.datetime)):
+        return pd.Timestamp(v).to_pydatetime().replace(tzinfo=None)
+    if hasattr(v, "item"):
+        return v.item()
+    if isinstance(v, (list, tuple, dict)):
+        return str(v)
+    return v
+
+
+def _sheet(wb: Workbook, title: str, df: pd.DataFrame, *, title_zh: str, number_formats: dict[str, str] | None = None) -> None:
+    ws = wb.create_sheet(title)
+    cols = list(df.columns)
+    ws.append([LABELS_ZH.get(c, c) for c in cols])
+    ws.append(cols)
+    for r in df.itertuples(index=False):
+        ws.append([_cell_value(v) for v in r])
+    for j, c in enumerate(cols, start=1):
+        h = ws.cell(row=1, column=j)
+        h.font, h.fill, h.alignment = Font(bold=True, color="FFFFFF"), HEADER_FILL, Alignment(horizontal="center", wrap_text=True)
+        e = ws.cell(row=2, column=j)
+        e.font, e.fill = Font(italic=True, color="555555", size=9), SUB_FILL
+        e.border = Border(bottom=THIN)
+        width = max([len(str(LABELS_ZH.get(c, c))) * 2, len(c)] + [len(str(v)) for v in df[c].head(200).tolist()] + [6])
+        ws.column_dimensions[get_column_letter(j)].width = min(60, width + 2)
+        fmt = (number_formats or {}).get(c)
+        if fmt is None and len(df) and pd.api.types.is_float_dtype(df[c]):
+            fmt = "0.00"
+        if fmt:
+            for row in ws.iter_rows(min_row=3, min_col=j, max_col=j):
+                row[0].number_format = fmt
+    ws.freeze_panes = "A3"
+    if cols:
+        ws.auto_filter.ref = f"A2:{get_column_letter(len(cols))}{max(2, len(df) + 2)}"
+    ws.sheet_properties.tabColor = "8B1A1A"
+    ws.title = title
+    ws.oddHeader.center.text = title_zh
+
+
+def quality_summary(data: YearData) -> pd.DataFrame:
+    if data.quality is None:
+        return pd.DataFrame([{"check_name": "—", "table_name": "—", "severity": "—", "passed": None,
+                              "failing_rows": None, "sample": "数据质量检查未运行 (not run)"}])
+    cols = [c for c in ["check_name", "table_name", "severity", "passed", "failing_rows", "sample", "checked_at"] if c in data.quality]
+    return data.quality[cols]
+
+
+def methodology_sheet(data: YearData) -> pd.DataFrame:
+    rows = [
+        {"item": "方法版本 methodology_version", "value": data.methodology_version},
+        {"item": "年度 year", "value": data.year},
+        {"item": "标准化 normalisation", "value": ", ".join(sorted(set(data.composite["normalisation"].dropna())))},
+        {"item": "权重方法 weighting", "value": ", ".join(sorted(set(data.composite["weighting"].dropna())))},
+        {"item": "合成方法 aggregation", "value": ", ".join(sorted(set(data.composite["aggregation"].dropna())))},
+        {"item": "综合得分 composite", "value": "Σ 能力权重 × 能力得分 (weighted arithmetic by default); 能力得分 = Σ 指标权重 × 标准化值"},
+        {"item": "梯队 tiers", "value": "第一至第五梯队: rank percentiles 20/40/60/80/100 of the ranked streets"},
+    ]
+    for r in data.dim_capacity.itertuples():
+        rows.append({"item": f"{r.capacity} {r.name_zh} {r.name_en}", "value": f"weight {r.weight:g}"})
+    return pd.DataFrame(rows)
+
+
+def write_xlsx(data: YearData, path: Path) -> None:
+    wb = Workbook()
+    wb.remove(wb.active)
+    _sheet(wb, "ranking", data.ranking, title_zh="街道治理能力观评榜 ranking")
+    cap_cols = ["street_code", "capacity", "capacity_name_zh", "score", "rank", "n_ranked", "capacity_weight",
+                "composite_contribution", "n_indicators_counted", "n_indicators_imputed", "methodology_version"]
+    cap = data.capacity[[c for c in cap_cols if c in data.capacity]].merge(
+        data.streets[["street_code", "street_name", "district_name"]], on="street_code", how="left")
+    cap = cap[["street_code", "street_name", "district_name", *[c for c in cap_cols[1:] if c in cap]]]
+    _sheet(wb, "capacity_scores", cap, title_zh="能力得分 capacity scores")
+    ind_cols = ["street_code", "indicator_id", "capacity", "indicator_name_zh", "indicator_name_en", "raw_value", "is_imputed",
+                "imputation_method", "imputed_from_year", "is_treated", "normalised_value", "weight", "counts_in_score",
+                "source_documents", "methodology_version"]
+    _sheet(wb, "indicator_values", data.indicators[[c for c in ind_cols if c in data.indicators]],
+           title_zh="指标值（含插补标记） indicator values with imputation flags", number_formats={"raw_value": "0.####"})
+    inv_cols = ["street_code", "street_name", "district_name", "doc_type", "file_name", "source_path", "status", "reason",
+                "is_correction", "is_misfiled", "n_values", "n_errors", "n_warnings", "published_date", "source_file_sha256"]
+    _sheet(wb, "document_inventory", data.inventory[[c for c in inv_cols if c in data.inventory]], title_zh="文件清单 document inventory")
+    _sheet(wb, "data_quality", quality_summary(data), title_zh="数据质量 data quality")
+    _sheet(wb, "methodology", methodology_sheet(data), title_zh="方法说明 methodology")
+    fw_cols = ["indicator_id", "capacity", "name_zh", "name_en", "direction", "weight", "weight_in_capacity", "is_scored",
+               "formula", "unit", "rationale", "methodology_version"]
+    _sheet(wb, "framework", data.dim_indicator[[c for c in fw_cols if c in data.dim_indicator]], title_zh="指标体系 indicator framework")
+    wb.properties.created = FIXED_TIME
+    wb.properties.modified = FIXED_TIME
+    wb.properties.creator = "jinchengtuo"
+    wb.save(path)
