@@ -45,6 +45,7 @@ def to_svg(fig, name: str) -> str:
 
 def _inline(svg: str, name: str) -> str:
     svg = svg[svg.index("<svg"):]
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)  # RDF boilerplate, no content
     # ids are global in an HTML page: prefix them per chart
     svg = re.sub(r'id="([^"]+)"', lambda m: f'id="{name}-{m.group(1)}"', svg)
     svg = re.sub(r'(url\(#|xlink:href="#|href="#)([^")]+)', lambda m: f"{m.group(1)}{name}-{m.group(2)}", svg)
