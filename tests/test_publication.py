@@ -341,3 +341,91 @@ def test_bad_inputs_give_clear_errors(world, tmp_path):
     with pytest.raises(PublicationInputError, match="marts missing: marts.dim_street"):
         publish_year(2021, warehouse=empty, reports_root=tmp_path)
     assert not (tmp_path / "2031").exists()
+
+
+# --- the report in a real browser ------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.mark.browser
+def test_report_renders_in_chromium(world, tmp_path_factory):
+    if not CHROMIUM.exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI=true but /usr/bin/chromium is missing: the set-up must `apt-get install -y chromium`")
+        pytest.skip("/usr/bin/chromium is absent (Debian: apt-get install -y chromium); set CI=true to make this a failure")
+    from playwright.sync_api import sync_playwright
+
+    shots = tmp_path_factory.mktemp("screenshots")
+    report = world["reports"] / "2021" / "report.html"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            problems, requests = [], []
+            page.on("console", lambda m: problems.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+            page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(report.as_uri(), wait_until="load")
+            charts = page.evaluate("""() => Array.from(document.querySelectorAll('figure.chart')).map(f => {
+                const svg = f.querySelector('svg'); const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+                return {name: f.dataset.chart, width: box.width, height: box.height,
+                        marks: svg ? svg.querySelectorAll('path, use, rect, text').length : 0};
+            })""")
+            assert {c["name"] for c in charts} == {"ranking", "capacities", "districts", "area-density", "staffing",
+                                                    "spending", "rank-movement", "coverage"}
+            for c in charts:
+                assert c["width"] > 300 and c["height"] > 150 and c["marks"] > 20, c
+            assert page.locator("table.ranking tbody tr").count() == 74
+            assert page.title().startswith("2021 深圳街道治理能力观评榜")
+            page.screenshot(path=str(shots / "report_2021.png"), full_page=False)
+            # a profile, reached by the report's own link
+            page.locator("table.ranking tbody tr").first.locator("a").click()
+            page.wait_for_load_state("load")
+            assert "一街一档" in page.title()
+            box = page.locator('figure[data-chart="street-capacities"] svg').bounding_box()
+            assert box and box["width"] > 300
+            page.screenshot(path=str(shots / "profile.png"), full_page=True)
+        finally:
+            browser.close()
+    assert not problems, problems
+    assert all(u.startswith("file://") for u in requests), [u for u in requests if not u.startswith("file://")]
+    assert (shots / "report_2021.png").stat().st_size > 20_000
+    print(f"screenshots: {shots}")
+
+
+# --- Dagster ---------------------------------------------------------------------------------------
+
+def test_dagster_assets_publish_and_report_metadata(world, tmp_path, monkeypatch):
+    import dagster as dg
+
+    from jinchengtuo.defs.publication import rankings_panel, yearly_release
+    from jinchengtuo.defs.resources import WarehouseResource
+
+    reports = tmp_path / "reports"
+    monkeypatch.setenv("JCT_REPORTS", str(reports))
+    monkeypatch.setenv("JCT_SOURCES", str(world["docs"].parent))
+    resources = {"warehouse": WarehouseResource(published_path=str(world["warehouse"]))}
+    with dg.instance_for_test() as instance:
+        for state in ("new revision", "unchanged, nothing written"):
+            result = dg.materialize([yearly_release], partition_key="2020", resources=resources, instance=instance)
+            assert result.success
+            mats = result.asset_materializations_for_node("publication__yearly_release")
+            assert len(mats) == 1 and mats[0].partition == "2020"
+            md = mats[0].metadata
+            assert state in md["releases"].value
+            assert md["manifest"].value["2020"]["revision"] == 1
+            assert md["dagster/row_count"].value == 74
+            assert "| rank |" in md["preview"].value and md["report"].value == str(reports / "2020" / "report.html")
+        assert (reports / "2020" / "ranking.csv").exists() and not (reports / "2021").exists()
+        panel = dg.materialize([rankings_panel], resources=resources, instance=instance)
+        assert panel.success
+        pm = panel.asset_materializations_for_node("publication__rankings_panel")[0].metadata
+        assert pm["changed"].value is True and pm["dagster/row_count"].value == 74 * 2 * 6
+        assert (reports / "panel" / "rankings_panel.parquet").exists()
+    assert yearly_release.backfill_policy == dg.BackfillPolicy.single_run()
+    spec = next(iter(yearly_release.specs))
+    assert dg.AssetKey("warehouse_release") in {d.asset_key for d in spec.deps}
+    assert spec.group_name == "publication" and yearly_release.op.pool == "reports_writer"

@@ -57,9 +57,10 @@ def yearly_release(context: dg.AssetExecutionContext, warehouse: WarehouseResour
             continue
         m = res.manifest
         state = "new revision" if res.changed else ("current files repaired" if res.repaired else "unchanged, nothing written")
-        context.log.info(f"{key}: revision {res.revision} ({state}): {m.get('changes', {}).get('summary', '')}")
+        context.log.info(f"{key}: revision {res.revision} ({state})" + (f": {m['changes'].get('summary', '')}" if res.changed else ""))
+        changes = (m.get("changes") or {}).get("summary", "") if res.changed else f"none since revision {res.revision}"
         summary.append(f"| {key} | {res.revision} | {state} | {m['n_ranked']} / {m['n_streets']} | {m['methodology_version']} | "
-                       f"{(m.get('changes') or {}).get('summary', '').replace('|', '/')} |")
+                       f"{changes.replace('|', '/')} |")
         manifests[key] = {k: m[k] for k in ("revision", "published_at", "methodology_version", "fingerprint", "n_streets", "n_ranked", "changes")}
         manifests[key]["files"] = {rel: v["sha256"][:16] for rel, v in m["files"].items() if not rel.startswith("streets/")}
         if len(years) == 1 or key == years[-1]:
