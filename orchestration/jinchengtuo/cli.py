@@ -130,5 +130,40 @@ def docs(out: Path = typer.Option(None, help="Folder for the dbt documentation s
     typer.echo(f"dbt docs: {out / 'static_index.html'} (open it in a browser; works offline)")
 
 
+@app.command()
+def publish(
+    year: Optional[list[int]] = typer.Option(None, "--year", "-y", help="Year(s) to publish (default: every year scored in the warehouse)."),
+) -> None:
+    """Publish reports/<year>/ and the panel from the published warehouse (no rebuild). A year whose
+    inputs did not change writes nothing; a changed year becomes a new revision."""
+    from jinchengtuo.publication import PublicationInputError, publish_panel, publish_year
+    from jinchengtuo.publication.data import connect, published_years
+
+    failed = 0
+    try:
+        con = connect(config.warehouse_path())
+        try:
+            years = list(year) if year else published_years(con)
+        finally:
+            con.close()
+    except PublicationInputError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    for y in years:
+        try:
+            res = publish_year(y)
+        except PublicationInputError as exc:
+            typer.echo(f"error: {y}: {exc}", err=True)
+            failed += 1
+            continue
+        state = "new revision" if res.changed else ("repaired" if res.repaired else "unchanged, nothing written")
+        summary = f": {res.manifest['changes'].get('summary', '')}" if res.changed else ""
+        typer.echo(f"{y}: revision {res.revision} ({state}){summary} → {res.year_dir}")
+    panel = publish_panel()
+    typer.echo(f"panel: {'written' if panel.changed else 'unchanged'} ({panel.n_rows} rows) → {panel.csv_path}")
+    if failed:
+        raise typer.Exit(1)
+
+
 if __name__ == "__main__":
     app()

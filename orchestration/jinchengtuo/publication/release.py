@@ -96,9 +96,20 @@ def _revisions(rev_dir: Path) -> dict[int, dict]:
     return out
 
 
+def code_hash() -> str:
+    """A hash of the publication code and templates: a new layout or chart is a change worth a revision."""
+    h = hashlib.sha256()
+    pkg = Path(__file__).parent
+    for p in sorted([*pkg.glob("*.py"), *pkg.glob("templates/*.j2")]):
+        h.update(p.relative_to(pkg).as_posix().encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
 def _fingerprint(data: YearData, documents_root: Path | None) -> str:
     h = hashlib.sha256()
     h.update(html.PUBLICATION_VERSION.encode())
+    h.update(code_hash().encode())
     h.update(data.fingerprint().encode())
     # which source files exist decides the profiles' links
     for p in sorted(str(x) for x in data.inventory.get("source_path", pd.Series(dtype=str)).dropna()):
@@ -126,6 +137,8 @@ def _changes(previous: dict | None, prev_dir: Path | None, data: YearData, docum
         "documents_added": added, "documents_removed": removed, "documents_changed": modified,
         "documents_status_changed": [{"source_path": p, "before": before[p].get("status"), "after": now[p].get("status")} for p in status],
     }
+    if previous.get("publication_code_sha256") != code_hash():
+        changes["publication_code"] = "the publication code or templates changed"
     if previous.get("methodology_version") != data.methodology_version:
         changes["methodology_version"] = {"before": previous.get("methodology_version"), "after": data.methodology_version}
     ranking_changes = []
@@ -149,10 +162,12 @@ def _changes(previous: dict | None, prev_dir: Path | None, data: YearData, docum
             parts.append(f"{len(changes[key])} document(s) {label}")
     if "methodology_version" in changes:
         parts.append(f"methodology {changes['methodology_version']['before']} → {changes['methodology_version']['after']}")
+    if "publication_code" in changes:
+        parts.append(changes["publication_code"])
     parts.append(f"{len(ranking_changes)} street(s) with a new score or rank")
     if not any(changes[k] for k in ("documents_added", "documents_removed", "documents_changed", "documents_status_changed")) \
-            and "methodology_version" not in changes and not ranking_changes:
-        parts = ["other inputs changed (indicator values, context, quality results or publication code); ranking unchanged"]
+            and "methodology_version" not in changes and "publication_code" not in changes and not ranking_changes:
+        parts = ["other inputs changed (indicator values, context or quality results); ranking unchanged"]
     changes["summary"] = "; ".join(parts)
     return changes
 
@@ -285,6 +300,7 @@ def publish_data(data: YearData, *, reports_root: Path, documents_root: Path | N
     manifest = {
         "year": data.year, "revision": n, "published_at": published_at, "previous_revision": latest_n,
         "methodology_version": data.methodology_version, "publication_version": html.PUBLICATION_VERSION,
+        "publication_code_sha256": code_hash(),
         "fingerprint": fingerprint, "warehouse": data.warehouse,
         "n_streets": int(len(data.ranking)), "n_ranked": int(data.ranking["rank"].notna().sum()),
         "changes": _changes(previous, rev_dir / str(latest_n) if latest_n else None, data, documents),
