@@ -110,8 +110,10 @@ def district_boxes(ranking: pd.DataFrame) -> str:
         return to_svg(fig, "districts")
 
 
-def area_density(street_year: pd.DataFrame) -> str:
+def area_density(street_year: pd.DataFrame) -> str | None:
     df = street_year.dropna(subset=["area_km2", "density_per_km2"])
+    if df.empty:
+        return None
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(8, 4.6))
         districts = sorted(df["district_name"].unique())
@@ -133,8 +135,10 @@ def area_density(street_year: pd.DataFrame) -> str:
         return to_svg(fig, "area-density")
 
 
-def staffing(street_year: pd.DataFrame) -> str:
+def staffing(street_year: pd.DataFrame) -> str | None:
     df = street_year.sort_values(["district_name", "street_code"]).reset_index(drop=True)
+    if not df[["fa_authorized_posts", "fa_actual_staff", "contract_staff"]].notna().any().any():
+        return None
     x = np.arange(len(df))
     with plt.rc_context(STYLE):
         fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(11, 6.2), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
@@ -156,8 +160,10 @@ def staffing(street_year: pd.DataFrame) -> str:
         return to_svg(fig, "staffing")
 
 
-def spending(street_year: pd.DataFrame) -> str:
+def spending(street_year: pd.DataFrame) -> str | None:
     df = street_year.dropna(subset=["ctx_spending_per_capita"]).sort_values("ctx_spending_per_capita", ascending=False)
+    if df.empty:
+        return None
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(11, 3.8))
         ax.bar(range(len(df)), df["ctx_spending_per_capita"], color="#d9822b")

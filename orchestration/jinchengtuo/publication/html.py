@@ -105,10 +105,11 @@ def render_report(data: YearData, *, revision: int, published_at: str) -> str:
     statuses = [{"status": s, "n": int(n)} for s, n in inv["status"].value_counts().items()] if len(inv) else []
     cov = comp["data_coverage"].mean() if "data_coverage" in comp else float("nan")
     quality = None if data.quality is None else _records(data.quality)
+    any_ranked = bool(len(ranked))
     chart_svgs = {
-        "ranking": charts.ranking_bars(data.ranking, comp),
-        "capacities": charts.capacity_heatmap(data.ranking, data.dim_capacity),
-        "districts": charts.district_boxes(data.ranking),
+        "ranking": charts.ranking_bars(data.ranking, comp) if any_ranked else None,
+        "capacities": charts.capacity_heatmap(data.ranking, data.dim_capacity) if any_ranked else None,
+        "districts": charts.district_boxes(data.ranking.dropna(subset=["rank"])) if any_ranked else None,
         "area_density": charts.area_density(data.street_year),
         "staffing": charts.staffing(data.street_year),
         "spending": charts.spending(data.street_year),
