@@ -13,51 +13,10 @@ The 2019–2020 template is not read here yet (its requests table is laid out di
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-
+from jinchengtuo.documents.grids import Grid, html_grids
 from jinchengtuo.documents.numbers import NumberParseError, parse_number
 
 LABEL_NOISE = re.compile(r"[\s\u3000（）()、.．:：]")
-
-
-@dataclass
-class Grid:
-    index: int  # 1-based table number in the document
-    rows: list[list[str]]
-
-
-def html_grids(soup) -> list[Grid]:
-    """Every <table> as a rectangular grid, spans repeated into the cells they cover."""
-    grids = []
-    for t_index, table in enumerate(soup.find_all("table"), start=1):
-        if table.find_parent("table") is not None:
-            continue
-        rows: list[list[str]] = []
-        pending: dict[tuple[int, int], str] = {}
-        for r, tr in enumerate(table.find_all("tr")):
-            row: list[str] = []
-            c = 0
-            cells = tr.find_all(["td", "th"], recursive=False)
-            for cell in cells:
-                while (r, c) in pending:
-                    row.append(pending.pop((r, c)))
-                    c += 1
-                text = cell.get_text(" ", strip=True)
-                rs = int(cell.get("rowspan", 1) or 1)
-                cs = int(cell.get("colspan", 1) or 1)
-                for dc in range(cs):
-                    row.append(text)
-                    for dr in range(1, rs):
-                        pending[(r + dr, c + dc)] = text
-                c += cs
-            while (r, c) in pending:
-                row.append(pending.pop((r, c)))
-                c += 1
-            rows.append(row)
-        if rows:
-            width = max(len(r) for r in rows)
-            grids.append(Grid(t_index, [r + [""] * (width - len(r)) for r in rows]))
-    return grids
 
 
 def _label(text: str) -> str:
