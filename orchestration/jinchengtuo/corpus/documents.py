@@ -1,0 +1,621 @@
+"""The documents of one street-year, as abstract `Doc`s with the figures each one states.
+
+Every builder returns a `Built`: the document (headings, paragraphs, tables) and `values`, the
+figures of fields.csv the document states, in the field's unit (money in 万元, rates in %), as
+written (a count written 1.2万 is 12000). Layouts vary by document: codes in their own column
+or in front of the name, 万元 or 元 tables, extra empty columns, the 三公 table across or down,
+the 2019 and 2021 templates of the information-disclosure report, several phrasings of every
+sentence, and distractors next to the real figures (last year's figure, the district's figure,
+next year's plan).
+
+The wording is the generator's own (written after real street documents); the extractor must
+not import anything from here.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from jinchengtuo.corpus.model import (
+    CLASSES,
+    DENIED_SUB,
+    NOT_PROCESSED_SUB,
+    OTHER_SUB,
+    UNAVAILABLE_SUB,
+    StreetYear,
+    round100,
+    wan,
+)
+from jinchengtuo.corpus.render import Cell, Doc, PageBreak, Table
+from jinchengtuo.corpus.wording import Writer, money, street_name, wan_text
+
+C = Cell
+
+
+@dataclass
+class Built:
+    doc_type: str
+    doc: Doc
+    values: dict[str, float] = field(default_factory=dict)
+    name_used: str = ""
+
+
+def _money_unit(r: random.Random) -> str:
+    return "元" if r.random() < 0.4 else "万元"
+
+
+def _pct_change(now: float, before: float) -> float:
+    return round((now - before) / before * 100, 2) if before else 0.0
+
+
+def _published(year: int, month: int, r: random.Random) -> str:
+    return f"{year}-{month:02d}-{r.randint(1, 28):02d}"
+
+
+# ----------------------------------------------------------------------- final accounts
+def _spending_rows(sy: StreetYear, unit: str, code_column: bool, what: tuple[str, ...], r: random.Random,
+                   zero: str, slip: dict[str, int] | None = None) -> list[list]:
+    """合计 + 类/款/项 rows of a spending table; `what` names Item attributes or callables per column."""
+
+    def amounts(items, delta: int = 0) -> list[str]:
+        out = []
+        for i, w in enumerate(what):
+            total = sum(w(it) if callable(w) else getattr(it, w) for it in items) + (delta if i == 0 else 0)
+            out.append(money(total, unit, blank_zero=zero))
+        return out
+
+    rows: list[list] = []
+    if code_column:
+        rows.append([C("合计", colspan=2, align="center"), *amounts(sy.items)])
+    else:
+        rows.append([C("合计", align="center"), *amounts(sy.items)])
+    for code in sorted({it.class_code for it in sy.items}):
+        cls_items = [it for it in sy.items if it.class_code == code]
+        name = CLASSES[code][0]
+        delta = (slip or {}).get(code, 0)  # a published slip: the class row alone is wrong
+        rows.append([code, name, *amounts(cls_items, delta)] if code_column
+                    else [f"{code}{r.choice([' ', '  ', ''])}{name}", *amounts(cls_items, delta)])
+        for kuan in sorted({it.kuan_code for it in cls_items}):
+            k_items = [it for it in cls_items if it.kuan_code == kuan]
+            kname = k_items[0].kuan_name
+            rows.append([kuan, f"  {kname}", *amounts(k_items)] if code_column else [f"  {kuan} {kname}", *amounts(k_items)])
+            for it in k_items:
+                rows.append([it.code, f"    {it.name}", *amounts([it])] if code_column else [f"    {it.code} {it.name}", *amounts([it])])
+    return rows
+
+
+def _staff_paragraph(sy: StreetYear, name: str, r: random.Random) -> tuple[str, dict[str, float]]:
+    s = sy.staff
+    prev_actual = max(1, s["actual"] + r.choice([-3, -2, -1, 1, 2, 4]))
+    v = r.randrange(4)
+    if v == 0:
+        text = (f"{name}核定编制{s['posts']}名，其中行政编制{s['adm']}名、事业编制{s['inst']}名；"
+                f"年末实有人数{s['actual']}人（上年末为{prev_actual}人）。另有编外聘用人员{s['contract']}名。")
+    elif v == 1:
+        text = (f"本单位行政编制{s['adm']}名，事业编制{s['inst']}名；截至{sy.year}年12月31日，在职在编人员{s['actual']}人；"
+                f"通过政府购买服务方式聘用的编外人员{s['contract']}人。")
+    elif v == 2:
+        text = (f"人员构成：编制数{s['posts']}人，实有人数{s['actual']}人；聘员{s['contract']}人；"
+                f"离退休人员{s['retired']}人（由社保统一管理）。")
+    else:
+        text = (f"{sy.year}年末，{name}共有编制{s['posts']}个（行政编制{s['adm']}个、事业编制{s['inst']}个），"
+                f"年末在职人数{s['actual']}人，比上年增加{abs(s['actual'] - prev_actual)}人；临聘人员{s['contract']}名。")
+    return text, {"fa_authorized_posts": s["posts"], "fa_actual_staff": s["actual"], "fa_contract_staff": s["contract"]}
+
+
+def final_accounts(sy: StreetYear, r: random.Random, *, corrected: bool = False, slip: bool = False) -> Built:
+    """`slip`: the 支出决算表 states class 201 one 万元 too high (a first publication's error)."""
+    name = street_name(sy.street, r, formal=True)
+    unit = _money_unit(r)
+    code_column = r.random() < 0.55
+    extra_cols = r.random() < 0.3
+    zero = r.choice(["", "-", "0.00" if unit == "万元" else "0"])
+    year = sy.year
+    title = r.choice([f"{name}{year}年度部门决算", f"{name}{year}年部门决算公开", f"{year}年{name}部门决算"])
+    if corrected:
+        title += "（更正）"
+    doc = Doc(title=title, published=_published(year + 1, 9, r), source=name)
+    b = Built("final_accounts", doc, name_used=name)
+    v = b.values
+    doc.p(title, "title")
+    if corrected:
+        doc.p("（因原公开文件部分数据有误，现予以更正）", "meta")
+    doc.p("第一部分 部门概况", "h")
+    doc.p("一、主要职能", "h")
+    doc.p(f"{name}是{sy.street.district_name}人民政府的派出机关，负责辖区党的建设、经济发展、城市管理、"
+          f"社会治理、公共服务和平安建设等工作。")
+    doc.p("二、机构设置及人员情况", "h")
+    staff_text, staff = _staff_paragraph(sy, name, r)
+    doc.p(staff_text)
+    v.update(staff)
+
+    # table 1: 收入支出决算总表
+    total = sy.total
+    c0 = round100(total * r.uniform(0.0, 0.04))
+    c1 = c0 + round100(total * r.uniform(0.0, 0.03))
+    gpb_income = sy.gpb
+    other_income = total - sy.gpb + (c1 - c0)
+    doc.blocks.append(PageBreak())
+    doc.p(f"第二部分 {year}年度部门决算表", "h")
+    class_totals = sy.class_totals()
+    left = [("一、一般公共预算财政拨款收入", gpb_income), ("二、政府性基金预算财政拨款收入", 0), ("三、其他收入", other_income)]
+    right = [(f"{i + 1}、{CLASSES[c][0]}", class_totals[c]) for i, c in enumerate(sorted(class_totals))]
+    n = max(len(left), len(right))
+    rows = [[C("收入", colspan=2), C("支出", colspan=2)], ["项目", "决算数", "项目", "决算数"]]
+    for i in range(n):
+        lft = left[i] if i < len(left) else ("", None)
+        rgt = right[i] if i < len(right) else ("", None)
+        rows.append([lft[0], "" if lft[1] is None else money(lft[1], unit, blank_zero=zero),
+                     rgt[0], "" if rgt[1] is None else money(rgt[1], unit, blank_zero=zero)])
+    rows.append(["本年收入合计", money(gpb_income + other_income, unit), "本年支出合计", money(total, unit)])
+    rows.append(["年初结转和结余", money(c0, unit, blank_zero=zero), "年末结转和结余", money(c1, unit, blank_zero=zero)])
+    rows.append(["总计", money(gpb_income + other_income + c0, unit), "总计", money(total + c1, unit)])
+    doc.blocks.append(Table(rows, header_rows=2, caption=r.choice(["收入支出决算总表", "部门收支决算总表"]),
+                            unit_note=f"公开01表　　单位：{unit}", col_widths=[3.2, 1.3, 3.2, 1.3], numeric_from=1))
+
+    # table 2: 支出决算表
+    doc.blocks.append(PageBreak())
+    cols = ["total", "basic", "project"]
+    head = ["本年支出合计", "基本支出", "项目支出"]
+    if extra_cols:
+        cols += [lambda it: 0, lambda it: 0]
+        head += ["上缴上级支出", "对附属单位补助支出"]
+    slips = {"201": 10000} if slip else {}
+    body = _spending_rows(sy, unit, code_column, tuple(cols), r, zero, slips)
+    if code_column:
+        header = [[C("项目", colspan=2), *[C(h, rowspan=2) for h in head]], ["科目编码", "科目名称"]]
+        widths = [1.2, 4.0] + [1.5] * len(head)
+    else:
+        header = [["项目（科目编码及名称）", *head]]
+        widths = [5.0] + [1.5] * len(head)
+    doc.blocks.append(Table(header + body, header_rows=len(header), caption="支出决算表",
+                            unit_note=f"公开03表　　单位：{unit}", col_widths=widths, numeric_from=2 if code_column else 1))
+    v["fa_total_expenditure"] = wan(total)
+    v["fa_basic_expenditure"] = wan(sy.basic)
+    v["fa_project_expenditure"] = wan(sy.project)
+    for code, amount in class_totals.items():
+        v[f"fa_exp_{code}"] = wan(amount + slips.get(code, 0))
+
+    # table 3: 一般公共预算财政拨款支出决算表
+    doc.blocks.append(PageBreak())
+
+    def gpb_basic(it):
+        return round100(it.gpb * it.basic / it.total) if it.total else 0
+
+    body = _spending_rows(sy, unit, code_column, ("gpb_budget", "gpb", gpb_basic, lambda it: it.gpb - gpb_basic(it)), r, zero)
+    if code_column:
+        header = [[C("项目", colspan=2), C("年初预算数", rowspan=2), C("决算数", colspan=3)],
+                  ["科目编码", "科目名称", "合计", "基本支出", "项目支出"]]  # 年初预算数 spans both rows
+        widths = [1.2, 4.0, 1.6, 1.5, 1.5, 1.5]
+    else:
+        header = [[C("项目", rowspan=2), C("年初预算数", rowspan=2), C("决算数", colspan=3)], ["合计", "基本支出", "项目支出"]]
+        widths = [5.0, 1.6, 1.5, 1.5, 1.5]
+    doc.blocks.append(Table(header + body, header_rows=2, caption="一般公共预算财政拨款支出决算表",
+                            unit_note=f"公开05表　　单位：{unit}", col_widths=widths, numeric_from=2 if code_column else 1))
+    v["fa_gpb_expenditure"] = wan(sy.gpb)
+    v["fa_gpb_initial_budget"] = wan(sy.gpb_budget)
+
+    # table 4: 三公
+    doc.blocks.append(PageBreak())
+    t, tb = sy.three_public, sy.three_public_budget
+    keys = ["total", "travel", "vehicles", "vehicle_purchase", "vehicle_running", "reception"]
+    dash = r.choice(["-", "0.00" if unit == "万元" else "0", ""])
+    if r.random() < 0.6:
+        header = [[C("预算数", colspan=6), C("决算数", colspan=6)],
+                  [C("合计", rowspan=2), C("因公出国（境）费", rowspan=2), C("公务用车购置及运行费", colspan=3), C("公务接待费", rowspan=2)] * 2,
+                  ["小计", "公务用车购置费", "公务用车运行费"] * 2]
+        data = [money(tb[k], unit, blank_zero=dash) for k in keys] + [money(t[k], unit, blank_zero=dash) for k in keys]
+        rows = header + [data]
+        widths = [1.0] * 12
+        numeric_from = 0
+    else:
+        rows = [["项目", "预算数", "决算数"]]
+        labels = [("合计", "total"), ("1.因公出国（境）费", "travel"), ("2.公务用车购置及运行费", "vehicles"),
+                  ("其中：（1）公务用车购置费", "vehicle_purchase"), ("（2）公务用车运行费", "vehicle_running"), ("3.公务接待费", "reception")]
+        rows += [[lab, money(tb[k], unit, blank_zero=dash), money(t[k], unit, blank_zero=dash)] for lab, k in labels]
+        widths = [4.0, 2.0, 2.0]
+        numeric_from = 1
+    doc.blocks.append(Table(rows, header_rows=3 if numeric_from == 0 else 1,
+                            caption="一般公共预算财政拨款“三公”经费支出决算表",
+                            unit_note=f"公开07表　　单位：{unit}", col_widths=widths, numeric_from=numeric_from))
+    v["fa_three_public_total"] = wan(t["total"])
+    v["fa_three_public_travel"] = wan(t["travel"])
+    v["fa_three_public_vehicles"] = wan(t["vehicles"])
+    v["fa_three_public_reception"] = wan(t["reception"])
+
+    # part 3: explanations, with last year's figures as distractors
+    doc.blocks.append(PageBreak())
+    doc.p(f"第三部分 {year}年度部门决算情况说明", "h")
+    change = total - sy.total_prev
+    doc.p(f"一、收入支出决算总体情况说明：{year}年度收、支总计均为{wan_text(gpb_income + other_income + c0)}万元。"
+          f"其中本年支出{wan_text(total)}万元，与{year - 1}年度（{wan_text(sy.total_prev)}万元）相比"
+          f"{'增加' if change >= 0 else '减少'}{wan_text(abs(change))}万元，"
+          f"{'增长' if change >= 0 else '下降'}{abs(_pct_change(total, sy.total_prev)):.2f}%。")
+    doc.p(f"二、“三公”经费支出情况说明：{year}年度“三公”经费支出{wan_text(t['total'])}万元，"
+          f"上年为{wan_text(sy.three_public_prev)}万元。其中：因公出国（境）费{wan_text(t['travel'])}万元"
+          f"{'（本年度未发生因公出国（境）费用）' if t['travel'] == 0 else ''}；公务用车购置及运行费{wan_text(t['vehicles'])}万元；"
+          f"公务接待费{wan_text(t['reception'])}万元。")
+    doc.p(f"{name}", "meta")
+    doc.p(f"{doc.published[:4]}年{int(doc.published[5:7])}月{int(doc.published[8:10])}日", "meta")
+    return b
+
+
+# -------------------------------------------------------------------------------- budget
+def budget(sy: StreetYear, r: random.Random) -> Built:
+    name = street_name(sy.street, r, formal=True)
+    unit = _money_unit(r)
+    code_column = r.random() < 0.5
+    zero = r.choice(["", "-"])
+    year = sy.year
+    title = r.choice([f"{name}{year}年部门预算", f"{name}{year}年度部门预算公开", f"{year}年{name}部门预算"])
+    doc = Doc(title=title, published=_published(year, r.choice([1, 2]), r), source=name)
+    b = Built("budget", doc, name_used=name)
+    v = b.values
+    doc.p(title, "title")
+    doc.p("第一部分 部门概况", "h")
+    doc.p(f"{name}主要职责：贯彻执行党和国家的路线方针政策，统筹辖区经济社会发展、城市管理、社会治理和公共服务。")
+    doc.blocks.append(PageBreak())
+    doc.p(f"第二部分 {year}年部门预算表", "h")
+
+    def basic_share(it):
+        return round100(it.budget_all * it.basic / it.total) if it.total else 0
+
+    budget_all = sy.budget_all
+    classes = sy.class_totals("budget_all")
+    rows = [[C("收入", colspan=2), C("支出", colspan=2)], ["项目", "预算数", "项目", "预算数"]]
+    left = [("一、一般公共预算拨款", sy.gpb_budget), ("二、政府性基金预算拨款", 0), ("三、其他收入", budget_all - sy.gpb_budget)]
+    right = [(CLASSES[c][0], classes[c]) for c in sorted(classes)]
+    for i in range(max(len(left), len(right))):
+        lft = left[i] if i < len(left) else ("", None)
+        rgt = right[i] if i < len(right) else ("", None)
+        rows.append([lft[0], "" if lft[1] is None else money(lft[1], unit, blank_zero=zero),
+                     rgt[0], "" if rgt[1] is None else money(rgt[1], unit, blank_zero=zero)])
+    rows.append(["收入总计", money(budget_all, unit), "支出总计", money(budget_all, unit)])
+    doc.blocks.append(Table(rows, header_rows=2, caption=r.choice(["收支预算总表", "部门收支总表"]),
+                            unit_note=f"单位：{unit}", col_widths=[3.0, 1.4, 3.0, 1.4], numeric_from=1))
+    doc.blocks.append(PageBreak())
+    body = _spending_rows(sy, unit, code_column, ("budget_all", basic_share, lambda it: it.budget_all - basic_share(it)), r, zero)
+    header = ([["科目编码", "科目名称", "合计", "基本支出", "项目支出"]] if code_column
+              else [["科目名称", "合计", "基本支出", "项目支出"]])
+    doc.blocks.append(Table(header + body, header_rows=1, caption="支出预算表", unit_note=f"单位：{unit}",
+                            col_widths=[1.2, 4.0, 1.6, 1.6, 1.6] if code_column else [5.0, 1.6, 1.6, 1.6],
+                            numeric_from=2 if code_column else 1))
+    v["bu_total_expenditure"] = wan(budget_all)
+    for code, amount in classes.items():
+        v[f"bu_exp_{code}"] = wan(amount)
+    doc.blocks.append(PageBreak())
+    body = _spending_rows(sy, unit, code_column, ("gpb_budget",), r, zero)
+    header = [["科目编码", "科目名称", "一般公共预算支出"]] if code_column else [["科目名称", "一般公共预算支出"]]
+    doc.blocks.append(Table(header + body, header_rows=1, caption="一般公共预算支出表", unit_note=f"单位：{unit}",
+                            col_widths=[1.2, 4.0, 2.0] if code_column else [5.0, 2.0], numeric_from=2 if code_column else 1))
+    v["bu_gpb_expenditure"] = wan(sy.gpb_budget)
+    doc.blocks.append(PageBreak())
+    tb = sy.three_public_budget
+    rows = [[C("合计", rowspan=2), C("因公出国（境）费", rowspan=2), C("公务用车购置及运行费", colspan=3), C("公务接待费", rowspan=2)],
+            ["小计", "公务用车购置费", "公务用车运行费"],
+            [money(tb[k], unit, blank_zero="0.00" if unit == "万元" else "0")
+             for k in ("total", "travel", "vehicles", "vehicle_purchase", "vehicle_running", "reception")]]
+    doc.blocks.append(Table(rows, header_rows=2, caption="“三公”经费支出预算表", unit_note=f"单位：{unit}", numeric_from=0))
+    v["bu_three_public_total"] = wan(tb["total"])
+    doc.blocks.append(PageBreak())
+    doc.p(f"第三部分 {year}年部门预算情况说明", "h")
+    prev = round100(budget_all / (1 + r.uniform(-0.05, 0.12)))
+    doc.p(f"{year}年部门预算收支总额{wan_text(budget_all)}万元，比{year - 1}年预算（{wan_text(prev)}万元）"
+          f"{'增加' if budget_all >= prev else '减少'}{wan_text(abs(budget_all - prev))}万元。")
+    doc.p(f"“三公”经费预算{wan_text(tb['total'])}万元。", "p")
+    return b
+
+
+# ------------------------------------------------------------------ information disclosure
+APPLICANTS = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]
+DENIED = ["1.属于国家秘密", "2.其他法律行政法规禁止公开", "3.危及“三安全一稳定”", "4.保护第三方合法权益",
+          "5.属于三类内部事务信息", "6.属于四类过程性信息", "7.属于行政执法案卷", "8.属于行政查处、执法案卷"]
+UNAVAILABLE = ["1.本机关不掌握相关政府信息", "2.没有现成信息需要另行制作", "3.补正后申请内容仍不明确"]
+NOT_PROCESSED = ["1.信访举报投诉类申请", "2.重复申请", "3.要求提供公开出版物", "4.无正当理由大量反复申请",
+                 "5.要求行政机关确认或重新出具已获取信息"]
+OTHER_2021 = ["1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+              "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+              "3.其他"]
+
+
+def _req_row(rows: dict, key: str) -> list[int]:
+    return rows.get(key, [0] * len(APPLICANTS))
+
+
+def _req_cells(counts: list[int]) -> list[str]:
+    return [str(n) for n in counts] + [str(sum(counts))]
+
+
+def info_disclosure(sy: StreetYear, r: random.Random, *, inconsistent: bool = False) -> Built:
+    name = street_name(sy.street, r, formal=True)
+    year = sy.year
+    template = 2021 if year >= 2021 else 2019
+    d = sy.disclosure
+    w = Writer(r)
+    title = r.choice([f"{name}{year}年政府信息公开工作年度报告", f"{name}{year}年度政府信息公开工作年度报告"])
+    doc = Doc(title=title, published=_published(year + 1, r.choice([1, 2, 3]), r), source=name)
+    b = Built("info_disclosure", doc, name_used=name)
+    v = b.values
+    doc.p(title, "title")
+    doc.p(f"本报告根据《中华人民共和国政府信息公开条例》要求，由{name}编制。本报告所列数据的统计期限自{year}年1月1日起至{year}年12月31日止。")
+    doc.p("一、总体情况", "h")
+    items = d["items_published"]
+    items_text, items_value = w.count(items, allow_wan=False, allow_chinese=False)
+    district_items = int(items * r.uniform(8, 14))
+    doc.p(f"{year}年，{name}深入贯彻落实政府信息公开工作要求，通过政府网站主动公开政府信息{items_text}条"
+          f"（全区各单位共公开{district_items}条），及时回应群众关切。")
+    v["od_items_published"] = items_value
+    doc.p("二、主动公开政府信息情况", "h")
+    if template == 2021:
+        rows = [[C("第二十条第（一）项", colspan=4)],
+                ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
+                ["规章", "0", "0", "0"],
+                ["行政规范性文件", str(d["regdocs_issued"]), str(d["regdocs_repealed"]), str(d["regdocs_valid"])],
+                [C("第二十条第（五）项", colspan=4)],
+                ["信息内容", C("本年处理决定数量", colspan=3)],
+                ["行政许可", C(str(d["permits"]), colspan=3)],
+                [C("第二十条第（六）项", colspan=4)],
+                ["信息内容", C("本年处理决定数量", colspan=3)],
+                ["行政处罚", C(str(d["penalties"]), colspan=3)],
+                ["行政强制", C(str(d["coercion"]), colspan=3)],
+                [C("第二十条第（八）项", colspan=4)],
+                ["信息内容", C("本年收费金额（单位：万元）", colspan=3)],
+                ["行政事业性收费", C(f"{d['fees']:g}", colspan=3)]]
+        v["od_fees"] = d["fees"]
+    else:
+        items_lic = r.randint(5, 40)
+        items_pen = r.randint(20, 200)
+        rows = [[C("第二十条第（一）项", colspan=4)],
+                ["信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量"],
+                ["规章", "0", "0", "0"],
+                ["规范性文件", str(d["regdocs_issued"]), str(d["regdocs_issued"]), str(d["regdocs_valid"])],
+                [C("第二十条第（五）项", colspan=4)],
+                ["信息内容", "上一年项目数量", "本年增/减", "处理决定数量"],
+                ["行政许可", str(items_lic), f"{r.randint(-2, 3):+d}".replace("+0", "0"), str(d["permits"])],
+                ["其他对外管理服务事项", str(r.randint(0, 15)), "0", str(r.randint(0, 300))],
+                [C("第二十条第（六）项", colspan=4)],
+                ["信息内容", "上一年项目数量", "本年增/减", "处理决定数量"],
+                ["行政处罚", str(items_pen), f"{r.randint(-5, 8):+d}".replace("+0", "0"), str(d["penalties"])],
+                ["行政强制", str(r.randint(2, 20)), "0", str(d["coercion"])],
+                [C("第二十条第（八）项", colspan=4)],
+                ["信息内容", "上一年项目数量", C("本年增/减", colspan=2)],
+                ["行政事业性收费", "0", C("0", colspan=2)],
+                [C("第二十条第（九）项", colspan=4)],
+                ["信息内容", "采购项目数量", C("采购总金额", colspan=2)],
+                ["政府集中采购", str(r.randint(3, 40)), C(f"{r.uniform(50, 900):.2f}", colspan=2)]]
+    doc.blocks.append(Table(rows, header_rows=0, caption="", numeric_from=1, col_widths=[2.4, 1.6, 1.6, 1.6]))
+    v["od_regdocs_issued"] = d["regdocs_issued"]
+    v["od_regdocs_valid"] = d["regdocs_valid"]
+    v["od_permits"] = d["permits"]
+    v["od_penalties"] = d["penalties"]
+    v["od_coercion"] = d["coercion"]
+
+    doc.p("三、收到和处理政府信息公开申请情况", "h")
+    req = d["requests"]
+    header = [[C("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", colspan=3, rowspan=3), C("申请人情况", colspan=7)],
+              [C("自然人", rowspan=2), C("法人或其他组织", colspan=5), C("总计", rowspan=2)],
+              ["商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]]
+    body = []
+    new, cin, cout = _req_row(req, "new"), _req_row(req, "carried_in"), _req_row(req, "carried_out")
+    granted, partly = _req_row(req, "granted"), _req_row(req, "partly")
+    denied = [_req_row(req, f"denied_{i}") for i in range(DENIED_SUB)]
+    unavail = [_req_row(req, f"unavailable_{i}") for i in range(UNAVAILABLE_SUB)]
+    notproc = [_req_row(req, f"notproc_{i}") for i in range(NOT_PROCESSED_SUB)]
+    other = [_req_row(req, f"other_{i}") for i in range(OTHER_SUB)]
+    handled_rows = [granted, partly, *denied, *unavail, *notproc, *other]
+    handled = [sum(col) for col in zip(*handled_rows)]
+    n_result_rows = 2 + DENIED_SUB + UNAVAILABLE_SUB + NOT_PROCESSED_SUB + (OTHER_SUB if template == 2021 else 1) + 1
+    body.append([C("一、本年新收政府信息公开申请数量", colspan=3), *_req_cells(new)])
+    body.append([C("二、上年结转政府信息公开申请数量", colspan=3), *_req_cells(cin)])
+    body.append([C("三、本年度办理结果", rowspan=n_result_rows), C("（一）予以公开", colspan=2), *_req_cells(granted)])
+    body.append([C("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", colspan=2), *_req_cells(partly)])
+    for i, lab in enumerate(DENIED):
+        body.append(([C("（三）不予公开", rowspan=DENIED_SUB)] if i == 0 else []) + [lab, *_req_cells(denied[i])])
+    for i, lab in enumerate(UNAVAILABLE):
+        body.append(([C("（四）无法提供", rowspan=UNAVAILABLE_SUB)] if i == 0 else []) + [lab, *_req_cells(unavail[i])])
+    for i, lab in enumerate(NOT_PROCESSED):
+        body.append(([C("（五）不予处理", rowspan=NOT_PROCESSED_SUB)] if i == 0 else []) + [lab, *_req_cells(notproc[i])])
+    if template == 2021:
+        for i, lab in enumerate(OTHER_2021):
+            body.append(([C("（六）其他处理", rowspan=OTHER_SUB)] if i == 0 else []) + [lab, *_req_cells(other[i])])
+    else:
+        merged = [sum(col) for col in zip(*other)]
+        body.append([C("（六）其他处理", colspan=2), *_req_cells(merged)])
+    total_cells = list(handled)
+    carried_out_cells = list(cout)
+    if inconsistent:
+        # a typing slip in the published table: one more request carried over than the cases say
+        carried_out_cells[0] += 1
+    body.append([C("（七）总计", colspan=2), *_req_cells(total_cells)])
+    body.append([C("四、结转下年度继续办理", colspan=3), *_req_cells(carried_out_cells)])
+    doc.blocks.append(Table(header + body, header_rows=3, numeric_from=3, font_size=7,
+                            col_widths=[0.9, 1.3, 2.6, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8]))
+    v["rq_new"] = sum(new)
+    v["rq_carried_in"] = sum(cin)
+    v["rq_granted"] = sum(granted)
+    v["rq_partly"] = sum(partly)
+    v["rq_denied"] = sum(sum(x) for x in denied)
+    v["rq_unavailable"] = sum(sum(x) for x in unavail)
+    v["rq_total_handled"] = sum(total_cells)
+    v["rq_carried_out"] = sum(carried_out_cells)
+
+    doc.p("四、政府信息公开行政复议、行政诉讼情况", "h")
+    rv, ld, la = d["review"], d["lit_direct"], d["lit_after"]
+    five = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+    rows = [[C("行政复议", colspan=5), C("行政诉讼", colspan=10)],
+            [*[C(h, rowspan=2) for h in five], C("未经复议直接起诉", colspan=5), C("复议后起诉", colspan=5)],
+            [*five, *five],
+            [str(x) for x in rv + ld + la]]
+    doc.blocks.append(Table(rows, header_rows=3, numeric_from=0, font_size=7))
+    v["rv_total"] = rv[4]
+    v["rv_corrected"] = rv[1]
+    v["lt_total"] = ld[4] + la[4]
+    v["lt_corrected"] = ld[1] + la[1]
+    doc.p("五、存在的主要问题及改进情况", "h")
+    doc.p("一是主动公开的深度和广度有待加强；二是政策解读形式较为单一。下一步将加强培训，提升公开质量。")
+    doc.p("六、其他需要报告的事项", "h")
+    doc.p(f"本年度未收取信息处理费。{name}将继续做好政府信息公开工作。")
+    return b
+
+
+# ---------------------------------------------------------------------------- rule of law
+def rule_of_law(sy: StreetYear, r: random.Random) -> Built:
+    name = street_name(sy.street, r)
+    year = sy.year
+    w = Writer(r, style_bias=r.choice([0.0, 0.2]))
+    f = sy.rule_of_law
+    title = r.choice([f"{name}{year}年法治政府建设年度报告", f"{name}关于{year}年度法治政府建设工作情况的报告",
+                      f"{name}{year}年度法治政府建设情况报告"])
+    doc = Doc(title=title, published=_published(year + 1, r.choice([1, 2, 3]), r), source=name)
+    b = Built("rule_of_law", doc, name_used=name)
+    v = b.values
+    doc.p(title, "title")
+    doc.p(f"{year}年，{name}在区委区政府的坚强领导下，深入学习贯彻习近平法治思想，扎实推进法治政府建设各项工作。现将有关情况报告如下：")
+    doc.p("一、推进法治政府建设的主要举措和成效", "h")
+    # legal reviews
+    t, val = w.count(int(f["legal_reviews"]), allow_wan=False)
+    doc.p(r.choice([f"（一）严格落实重大行政决策程序。全年对{t}份文件、合同开展合法性审查，提出法律意见建议若干条。",
+                    f"（一）健全依法决策机制。街道法律顾问全年审核各类合同、文件共{t}件，确保决策合法合规。"]))
+    v["rl_legal_reviews"] = val
+    # enforcement
+    t, val = w.count(int(f["enforcement_cases"]), allow_wan=False)
+    prev_t, _ = w.count(max(1, int(f["enforcement_cases"] * r.uniform(0.7, 1.3))), allow_wan=False)
+    doc.p(r.choice([f"（二）规范行政执法。全年共查处各类行政处罚案件{t}宗（上年为{prev_t}宗），执法行为全部公示。",
+                    f"（二）严格规范公正文明执法。{year}年办理行政执法案件{t}件，全面落实行政执法“三项制度”。"]))
+    v["rl_enforcement_cases"] = val
+    # review and litigation
+    rv, lit, lost, court = int(f["review_cases"]), int(f["litigation_cases"]), int(f["litigation_lost"]), int(f["leaders_in_court"])
+    parts = []
+    if rv == 0:
+        parts.append("全年未发生行政复议案件")
+    else:
+        parts.append(f"全年发生行政复议案件{w.count(rv, allow_wan=False)[0]}宗")
+    if lit == 0:
+        parts.append("未发生行政诉讼案件")
+    else:
+        parts.append(f"行政诉讼案件{w.count(lit, allow_wan=False)[0]}宗")
+    if lit and lost == 0:
+        parts.append("无行政诉讼败诉案件")
+    elif lost:
+        parts.append(f"其中败诉{w.count(lost, allow_wan=False)[0]}宗")
+    if lit:
+        parts.append(f"行政机关负责人出庭应诉{w.count(court, allow_wan=False)[0]}次" if court else "行政机关负责人未出庭应诉")
+    doc.p("（三）依法化解行政争议。" + "，".join(parts) + "。")
+    v["rl_review_cases"] = rv
+    v["rl_litigation_cases"] = lit
+    if lit:
+        v["rl_litigation_lost"] = lost
+        v["rl_leaders_in_court"] = court
+    # education
+    t, val = w.count(int(f["law_education_events"]), allow_wan=False)
+    doc.p(r.choice([f"（四）深入开展普法宣传。全年开展普法宣传活动{t}场，覆盖群众{w.count(int(sy.population * 0.2), allow_chinese=False)[0]}人次。",
+                    f"（四）落实“谁执法谁普法”责任制，开展“民法典进社区”等普法活动{t}场次。"]))
+    v["rl_law_education_events"] = val
+    # mediation
+    t, val = w.count(int(f["mediation_cases"]), allow_chinese=False)
+    dist = sy.district_work.get("mediation_cases", 0)
+    rate = f["mediation_success_rate"]
+    doc.p(r.choice([f"（五）加强矛盾纠纷多元化解。全年调处各类矛盾纠纷{t}宗，调解成功率{w.pct(rate)}（全区共调处{dist}宗）。",
+                    f"（五）发挥人民调解作用。街道、社区两级调委会共受理矛盾纠纷{t}宗，调解成功率达{w.pct(rate)}。"]))
+    v["rl_mediation_cases"] = val
+    v["rl_mediation_success_rate"] = rate
+    doc.p("二、存在的不足和原因", "h")
+    doc.p("一是执法人员法律素养有待进一步提升；二是基层法治宣传的针对性有待增强。")
+    doc.p(f"三、{year + 1}年工作打算", "h")
+    doc.p(f"{year + 1}年，{name}将计划开展普法活动{r.randint(30, 80)}场，进一步提升依法行政水平。")
+    doc.p(name, "meta")
+    doc.p(f"{doc.published[:4]}年{int(doc.published[5:7])}月{int(doc.published[8:10])}日", "meta")
+    return b
+
+
+# --------------------------------------------------------------------------- work summary
+def work_summary(sy: StreetYear, r: random.Random) -> Built:
+    name = street_name(sy.street, r)
+    year = sy.year
+    w = Writer(r, style_bias=r.choice([0.0, 0.15, 0.3]))
+    f = sy.work
+    dw = sy.district_work
+    title = r.choice([f"{name}{year}年工作总结", f"{name}{year}年工作总结和{year + 1}年工作计划", f"{name}{year}年度工作总结"])
+    doc = Doc(title=title, published=_published(year + 1, 1, r), source=name)
+    b = Built("work_summary", doc, name_used=name)
+    v = b.values
+
+    def cnt(n, **kw):
+        return w.count(int(n), **kw)
+
+    doc.p(title, "title")
+    doc.p(f"{year}年，{name}坚持以人民为中心的发展思想，统筹发展和安全，各项工作取得新成效。现将有关情况总结如下：")
+    doc.p("一、基层治理", "h")
+    t_c, v_c = cnt(f["communities"], allow_wan=False)
+    t_g, v_g = cnt(f["grids"], allow_wan=False)
+    t_w, v_w = cnt(f["grid_workers"], allow_wan=False)
+    doc.p(r.choice([f"街道辖{t_c}个社区，划分{t_g}个网格，配备专职网格员{t_w}名（全区共{dw.get('grid_workers', 0)}名），实现网格管理全覆盖。",
+                    f"全面推进党建引领基层治理，全街道{t_c}个社区、{t_g}个网格全部建立网格党支部，{t_w}名网格员常态化入户走访。"]))
+    v.update(ws_communities=v_c, ws_grids=v_g, ws_grid_workers=v_w)
+    t, val = cnt(f["council_meetings"], allow_wan=False)
+    doc.p(f"深化居民议事协商，全年召开居民议事会{t}场，协商解决小区停车、加装电梯等问题。")
+    v["ws_council_meetings"] = val
+    t, val = cnt(f["volunteers"])
+    new_vol = int(f["volunteers"] * r.uniform(0.08, 0.2))
+    doc.p(r.choice([f"志愿服务蓬勃发展，辖区注册志愿者累计达{t}人，其中本年新增{new_vol}人。",
+                    f"本年新注册志愿者{new_vol}名，全街道注册志愿者总数达{t}名。"]))
+    v["ws_volunteers"] = val
+    doc.p("二、民生服务", "h")
+    t, val = cnt(f["citizen_requests"])
+    rate = f["requests_closed_rate"]
+    doc.p(r.choice([f"畅通民意诉求渠道，全年受理群众诉求{t}件（含12345热线工单），办结率{w.pct(rate)}。",
+                    f"依托民生诉求服务平台，全年办理群众诉求{t}件，办结率达{w.pct(rate)}；全区同期受理{dw.get('citizen_requests', 0)}件。"]))
+    v["ws_citizen_requests"] = val
+    v["ws_requests_closed_rate"] = rate
+    planned = f["livelihood_projects"] + r.randint(0, 6)
+    t, val = cnt(f["livelihood_projects"], allow_wan=False)
+    doc.p(f"年初确定民生实事{planned}项，年内完成{t}项，群众获得感持续增强。")
+    v["ws_livelihood_projects"] = val
+    t_b, v_b = cnt(f["petition_batches"], allow_wan=False)
+    t_p, v_p = cnt(f["petition_persons"], allow_wan=False)
+    doc.p(f"扎实做好信访工作，全年接待群众来访{t_b}批次{t_p}人次，信访形势总体平稳。")
+    v["ws_petition_batches"] = v_b
+    v["ws_petition_persons"] = v_p
+    doc.p("三、安全生产和应急管理", "h")
+    t_i, v_i = cnt(f["safety_inspections"])
+    t_h, v_h = cnt(f["hazards_rectified"])
+    doc.p(r.choice([f"全年检查企业（场所）{t_i}家次，排查整改安全隐患{t_h}处。",
+                    f"开展安全生产大排查大整治，累计检查各类场所{t_i}家次，发现并整改隐患{t_h}处，整改率100%。"]))
+    v["ws_safety_inspections"] = v_i
+    v["ws_hazards_rectified"] = v_h
+    t, val = cnt(f["emergency_drills"], allow_wan=False)
+    doc.p(f"组织开展防汛、消防等应急演练{t}场，提升群众自救互救能力。")
+    v["ws_emergency_drills"] = val
+    fires = int(f["fire_incidents"])
+    if fires == 0:
+        doc.p("全年辖区未发生火灾事故，未发生较大以上生产安全事故。")
+    else:
+        t, _ = cnt(fires, allow_wan=False)
+        doc.p(f"全年辖区共发生火灾{t}起，无人员伤亡。")
+    v["ws_fire_incidents"] = fires
+    doc.p("四、平安建设", "h")
+    pct = f["crime_change_pct"]
+    doc.p(f"深入推进平安建设，辖区刑事治安警情同比{'下降' if pct < 0 else '上升'}{w.pct(abs(pct))}，群众安全感持续提升。")
+    v["ws_crime_change_pct"] = pct
+    doc.p("五、队伍建设", "h")
+    t_cs, v_cs = cnt(f["contract_staff"], allow_wan=False)
+    doc.p(f"加强干部队伍建设，规范编外人员管理，现有政府购买服务人员{t_cs}名。")
+    v["ws_contract_staff"] = v_cs
+    sec = int(f["seconded_staff"])
+    if sec:
+        t, val = cnt(sec, allow_wan=False)
+        doc.p(f"全年被上级部门借调工作人员{t}人，街道在岗力量相对紧张。")
+        v["ws_seconded_staff"] = val
+    doc.p(f"六、{year + 1}年工作计划", "h")
+    doc.p(f"{year + 1}年，计划完成民生实事{r.randint(10, 40)}项，新增网格员{r.randint(5, 30)}名，开展应急演练{r.randint(10, 40)}场。")
+    return b
+
+
+BUILDERS = {
+    "final_accounts": final_accounts,
+    "budget": budget,
+    "info_disclosure": info_disclosure,
+    "rule_of_law": rule_of_law,
+    "work_summary": work_summary,
+}
