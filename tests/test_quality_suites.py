@@ -40,7 +40,7 @@ def test_a_suite_that_great_expectations_would_collapse_is_refused(tmp_path):
     path = tmp_path / "marts" / "twice.json"
     path.parent.mkdir()
     path.write_text(json.dumps({
-        "name": "twice", "meta": {"asset": "marts/x", "table": "marts.x"},
+        "name": "twice", "meta": {"asset": "marts/x", "table": "marts.x", "scope": "all"},
         "expectations": [
             {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "s", "value_set": ["a"]}, "meta": {"severity": "error"}},
             {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "s", "value_set": ["a", "b"]}, "meta": {"severity": "warning"}},

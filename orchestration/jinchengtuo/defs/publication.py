@@ -1,7 +1,10 @@
 """Publication as Dagster assets: one release per year partition, and the multi-year panel.
 
 Both read the published warehouse (downstream of `warehouse_release`, so only after the blocking
-checks passed) and write under JCT_REPORTS through the pool `reports_writer`. A year whose inputs
+checks passed) and write under JCT_REPORTS through the pool `reports_writer`. A year with a
+failed error of a year-scoped quality suite in the released run (`quality.check_result`) is not
+published: its previous release stays as it was, the step fails naming the check, the failing
+rows and the reason, and the other years are published. A year whose inputs
 did not change writes nothing (the metadata says so). The refresh job runs every year in one
 run (single-run backfill policy), so the asset loops over `context.partition_keys`.
 """
@@ -15,6 +18,7 @@ from jinchengtuo import config
 from jinchengtuo.defs.partitions import year_partitions
 from jinchengtuo.defs.resources import WarehouseResource
 from jinchengtuo.publication import PublicationInputError, publish_panel, publish_year
+from jinchengtuo.quality import history
 
 REPORTS_POOL = "reports_writer"
 YEARLY_KEY = dg.AssetKey(["publication", "yearly_release"])
@@ -32,6 +36,20 @@ def _preview(path) -> str:
     return "\n".join(lines)
 
 
+def quality_blocks(published) -> tuple[str | None, dict[int | None, list[dict]]]:
+    """(run id of the released warehouse, failed year-scoped errors of that run by year)."""
+    import duckdb
+
+    if not published.exists():
+        return None, {}
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        run_id = history.released_run_id(con)
+        return run_id, (history.blocking_failures(con, run_id) if run_id else {})
+    finally:
+        con.close()
+
+
 @dg.asset(
     key=YEARLY_KEY,
     deps=[dg.AssetKey("warehouse_release")],
@@ -47,7 +65,18 @@ def yearly_release(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     years = list(context.partition_keys)
     summary, manifests, failures = [], {}, []
     metadata: dict = {}
+    released_run, blocks = quality_blocks(warehouse.published)
+    blocked_md = []
     for key in years:
+        year_blocks = blocks.get(int(key), []) + blocks.get(None, [])
+        if year_blocks:
+            reasons = [history.describe_failure(f) for f in year_blocks]
+            context.log.error(f"{key}: not published, blocked by the quality checks of run {released_run}:\n" + "\n".join(reasons))
+            failures.append(f"{key}: not published (previous release kept), blocked by quality checks of run {released_run}:\n  "
+                            + "\n  ".join(reasons))
+            blocked_md += [f"| {key} | {f['check_name']} | {f['table_name']} | {f['expectation']} {f['column_name'] or ''} | "
+                           f"{f['failing_rows'] if f['failing_rows'] is not None else ''} |" for f in year_blocks]
+            continue
         try:
             res = publish_year(int(key), warehouse=warehouse.published, reports_root=config.reports_dir(),
                                documents_root=config.documents_dir())
@@ -73,7 +102,15 @@ def yearly_release(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     metadata["dagster/row_count"] = sum(m["n_streets"] for m in manifests.values())
     metadata["reports_dir"] = dg.MetadataValue.path(str(config.reports_dir()))
     metadata["years_published"] = ", ".join(manifests)
+    metadata["quality_run"] = released_run or "none recorded"
+    if blocked_md:
+        metadata["blocked_by_quality"] = dg.MetadataValue.md(
+            "| year | check | table | expectation | failing rows |\n|---|---|---|---|---|\n" + "\n".join(blocked_md))
     if failures:
+        # the years that were published are materialized; the step fails for the others, visibly
+        for key in manifests:
+            context.log_event(dg.AssetMaterialization(asset_key=YEARLY_KEY, partition=key, metadata={
+                "revision": manifests[key]["revision"], "report": dg.MetadataValue.path(str(config.reports_dir() / key / "report.html"))}))
         raise dg.Failure(description="some years could not be published:\n" + "\n".join(failures), metadata=metadata)
     return dg.MaterializeResult(metadata=metadata)
 

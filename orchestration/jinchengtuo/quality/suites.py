@@ -6,11 +6,15 @@
       "table": "marts.dim_street",        the warehouse table to validate, or
       "query": "select …",                a query whose result is validated (cross-table checks)
       "row_key": ["street_code"],         columns that identify a failing row in the report
+      "scope": "year" | "all",            what a failed error blocks (see below)
       "description": "…"
     }
 
-Each expectation's `meta.severity` is `error` (blocking: stops everything downstream) or
-`warning` (recorded and shown). A suite is blocking when any of its expectations is an error.
+Each expectation's `meta.severity` is `error` (blocking) or `warning` (recorded and shown, never
+blocks). What an error blocks is the suite's `scope`:
+  "all"   the release of the whole warehouse (a Dagster blocking check failing with ERROR);
+  "year"  the publication of the years its failing rows belong to (the data must have a `year`
+          column); the warehouse is still released and the other years are published.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jinchengtuo import config
+
+SCOPES = ("year", "all")
+SEVERITIES = ("error", "warning")
 
 
 @dataclass
@@ -32,11 +39,26 @@ class Suite:
     query: str | None = None
     row_key: list[str] = field(default_factory=list)
     description: str = ""
+    scope: str = "all"
     path: Path | None = None
 
     @property
-    def blocking(self) -> bool:
+    def has_errors(self) -> bool:
         return any(e.get("meta", {}).get("severity", "error") == "error" for e in self.expectations)
+
+    @property
+    def blocks_release(self) -> bool:
+        """True when a failed error stops the release of the whole warehouse."""
+        return self.has_errors and self.scope == "all"
+
+    @property
+    def table_name(self) -> str:
+        """The table validated, or for a query suite the tables it reads."""
+        if self.table:
+            return self.table
+        import re
+
+        return ", ".join(dict.fromkeys(re.findall(r"\b(?:raw|staging|intermediate|marts|framework|quality|meta)\.[a-z_0-9]+", self.query or "")))
 
     @property
     def sql(self) -> str:
@@ -55,10 +77,20 @@ def load_suite(path: Path) -> Suite:
             raise ValueError(f"{path}: suite has no '{key}'")
     if "asset" not in meta or not (meta.get("table") or meta.get("query")):
         raise ValueError(f"{path}: suite meta needs 'asset' and 'table' or 'query'")
+    if meta.get("scope") not in SCOPES:
+        raise ValueError(f"{path}: suite meta 'scope' must be one of {', '.join(SCOPES)} (got {meta.get('scope')!r})")
+    if data["name"] != path.stem:
+        raise ValueError(f"{path}: suite name {data['name']!r} differs from the file name; the check is named after both")
+    for i, e in enumerate(data["expectations"], start=1):
+        if not isinstance(e, dict) or "type" not in e or "kwargs" not in e:
+            raise ValueError(f"{path}: expectation {i} needs 'type' and 'kwargs'")
+        severity = e.get("meta", {}).get("severity", "error")
+        if severity not in SEVERITIES:
+            raise ValueError(f"{path}: expectation {i} ({e['type']}): severity must be one of {', '.join(SEVERITIES)} (got {severity!r})")
     return Suite(
         name=data["name"], layer=path.parent.name, asset=meta["asset"], expectations=data["expectations"],
         table=meta.get("table"), query=meta.get("query"), row_key=meta.get("row_key", []),
-        description=meta.get("description", ""), path=path,
+        description=meta.get("description", ""), scope=meta["scope"], path=path,
     )
 
 
