@@ -1,0 +1,551 @@
+"""Tables of PDF and DOCX documents as `Grid`s.
+
+PDF: tables are rebuilt from the page's words and their positions (``page.get_text("words")``)
+and the ruling lines the page draws (``page.get_cdrawings()``), both cheap (about a millisecond
+per page) where PyMuPDF's ``find_tables`` costs a quarter of a second per page.
+
+How a page is read:
+
+1. Ruling lines: stroked lines, thin filled rectangles (Excel/WPS draw borders so) and the
+   edges of stroked rectangles become horizontal and vertical segments; white ones are ignored.
+   Collinear pieces are joined.
+2. Tables: segments that touch each other form one frame; a frame with at least two rows and
+   two columns of cells is a table (a box around a single note is not; an outer page frame that
+   holds other frames is not).
+3. Cells: the distinct x of the vertical lines and y of the horizontal lines cut the frame into
+   elementary cells; two neighbours with no line drawn between them belong to one merged cell,
+   whose text is repeated into every grid position it covers (the `grids.html_grids` convention).
+   A word that straddles a drawn border (two cells' texts run together) is cut at the border
+   from its characters' positions.
+4. Cell text: lines top to bottom, words left to right; wrapped CJK labels join without spaces.
+5. Caption and unit: the text lines between the previous table (or the page top) and the table;
+   the caption is the nearest title line (…表, …情况, …明细), the unit from
+   `numbers.unit_from_header`. Page numbers (第 3 页, - 3 -) are never captions.
+6. A table that runs over a page break continues in the same `Grid` when the next page's first
+   table has the same columns and nothing but page furniture stands between them (a caption
+   marked 续 also continues); header rows repeated at the top of the continuation are dropped.
+
+DOCX: python-docx tables in body order, merged cells repeated, caption and unit from the
+paragraphs just before each table; `page` is the section number (1 unless the document has
+section breaks).
+
+Documents are untrusted: nothing in them is executed; text is returned as text.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from jinchengtuo.documents.grids import CAPTION_HINT, Grid
+from jinchengtuo.documents.numbers import unit_from_header
+
+
+class TableReadError(ValueError):
+    """A document whose tables cannot be read (damaged file, not a PDF/DOCX)."""
+
+
+# ----------------------------------------------------------------------------- text joining
+
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f\u2018-\u201d\u2014\u2026]")
+
+
+def _joiner(left: str, right: str, wrapped: bool) -> str:
+    """What goes between two pieces of one cell's text.
+
+    Words of one line: nothing between two CJK characters (a letter-spaced 合  计), else a
+    space (20101 人大事务). Lines of one cell (a wrapped label): nothing when either side is
+    CJK or full-width punctuation, nothing inside a number broken over two lines, else a space.
+    """
+    if not left or not right:
+        return ""
+    a, b = left[-1], right[0]
+    a_cjk, b_cjk = bool(_CJK.match(a)), bool(_CJK.match(b))
+    if not wrapped:
+        return "" if a_cjk and b_cjk else " "
+    if a_cjk or b_cjk:
+        return ""
+    if (a.isdigit() or a in ",.") and (b.isdigit() or b in ",."):
+        return ""
+    return " "
+
+
+def join_pieces(pieces: list[str], wrapped: bool = True) -> str:
+    """Pieces of one cell's text joined (`wrapped`: each piece is a line of its own)."""
+    out = ""
+    for p in pieces:
+        p = " ".join(p.split())
+        if p:
+            out += _joiner(out, p, wrapped) + p
+    return out
+
+
+# ----------------------------------------------------------------------------- page furniture
+
+PAGE_FURNITURE = re.compile(
+    r"^\s*(?:第\s*[0-9０-９]+\s*页(?:\s*[,，/]?\s*共\s*[0-9０-９]+\s*页)?"
+    r"|[-—–－]\s*[0-9０-９]+\s*[-—–－]"
+    r"|[0-9０-９]+\s*/\s*[0-9０-９]+"
+    r"|[0-9０-９]{1,4}"
+    r"|page\s*[0-9]+(?:\s*of\s*[0-9]+)?)\s*$",
+    re.IGNORECASE,
+)
+# a line that only numbers the table (公开02表, 表3, 附表2, 部门决算表3 counts as a title)
+TABLE_NUMBER = re.compile(r"^\s*(?:公开|附)?(?:附?表)?\s*[0-9０-９一二三四五六七八九十]+\s*(?:号)?表?\s*$")
+CONTINUED = re.compile(r"续表|[（(]续[）)]|接上表|续上表")
+UNIT_PHRASE = re.compile(r"[（(]?\s*(?:金额|计量)?单位\s*[:：]?\s*(?:人民币)?\s*(?:百万元|亿元|万元|千元|元|万人次|人次|人|件|个|%)\s*[）)]?")
+
+
+def is_page_furniture(text: str) -> bool:
+    return bool(PAGE_FURNITURE.match(text))
+
+
+def caption_and_unit(lines_before: list[str]) -> tuple[str, str | None]:
+    """(caption, unit) from the text lines just above a table (nearest last).
+
+    The caption is the nearest line that, once its unit phrase is removed, is a title (表,
+    情况, 明细) and not just a table number; else the nearest table-number line; else the
+    nearest line. The unit is the nearest line's declared unit."""
+    unit = None
+    for ln in reversed(lines_before):
+        unit = unit_from_header(ln)
+        if unit:
+            break
+    caption = ""
+    numbered = ""
+    for ln in reversed(lines_before):
+        rest = " ".join(UNIT_PHRASE.sub(" ", ln).split())
+        if not rest:
+            continue
+        if TABLE_NUMBER.match(rest):
+            numbered = numbered or rest
+            continue
+        if CAPTION_HINT.search(rest):
+            caption = rest
+            break
+    if not caption:
+        caption = numbered or next((" ".join(UNIT_PHRASE.sub(" ", ln).split()) for ln in reversed(lines_before)
+                                    if UNIT_PHRASE.sub("", ln).strip()), "")
+    return caption, unit
+
+
+# ----------------------------------------------------------------------------- ruling lines
+
+SNAP = 3.0  # points: coordinates closer than this are one line / one boundary
+MIN_SEG = 2.0  # points: shorter marks are not ruling lines
+THIN = 2.5  # points: a filled rectangle thinner than this is a line
+
+
+@dataclass
+class _Seg:
+    pos: float  # y of a horizontal segment, x of a vertical one
+    a: float  # start along the segment
+    b: float  # end
+
+
+def _is_white(color) -> bool:
+    return color is not None and len(color) >= 3 and min(color[:3]) > 0.9
+
+
+def _page_segments(page, mat) -> tuple[list[_Seg], list[_Seg]]:
+    """Horizontal and vertical ruling segments of a page (as displayed: `mat` is the page's
+    rotation matrix, None for an unrotated page), joined where collinear."""
+    hs: list[_Seg] = []
+    vs: list[_Seg] = []
+
+    def add_line(x0, y0, x1, y1):
+        if mat is not None:
+            x0, y0, x1, y1 = _rotate_box(mat, x0, y0, x1, y1, as_box=False)
+        if abs(y1 - y0) <= 1.0 and abs(x1 - x0) >= MIN_SEG:
+            hs.append(_Seg((y0 + y1) / 2, min(x0, x1), max(x0, x1)))
+        elif abs(x1 - x0) <= 1.0 and abs(y1 - y0) >= MIN_SEG:
+            vs.append(_Seg((x0 + x1) / 2, min(y0, y1), max(y0, y1)))
+
+    def add_rect(x0, y0, x1, y1, stroked):
+        if mat is not None:
+            x0, y0, x1, y1 = _rotate_box(mat, x0, y0, x1, y1)
+        x0, x1 = min(x0, x1), max(x0, x1)
+        y0, y1 = min(y0, y1), max(y0, y1)
+        w, h = x1 - x0, y1 - y0
+        if h <= THIN and w >= MIN_SEG:
+            hs.append(_Seg((y0 + y1) / 2, x0, x1))
+        elif w <= THIN and h >= MIN_SEG:
+            vs.append(_Seg((x0 + x1) / 2, y0, y1))
+        elif stroked:
+            hs.extend((_Seg(y0, x0, x1), _Seg(y1, x0, x1)))
+            vs.extend((_Seg(x0, y0, y1), _Seg(x1, y0, y1)))
+        # a large filled rectangle is shading, not a border
+
+    for path in page.get_cdrawings():
+        kind = path.get("type") or ""
+        stroked = "s" in kind and not _is_white(path.get("color"))
+        filled = "f" in kind and not _is_white(path.get("fill"))
+        if not stroked and not filled:
+            continue
+        for item in path.get("items", ()):
+            op = item[0]
+            if op == "l" and stroked:
+                (x0, y0), (x1, y1) = item[1], item[2]
+                add_line(x0, y0, x1, y1)
+            elif op == "re":
+                x0, y0, x1, y1 = item[1]
+                add_rect(x0, y0, x1, y1, stroked)
+            elif op == "qu":
+                pts = item[1]
+                xs = [p[0] for p in pts]
+                ys = [p[1] for p in pts]
+                add_rect(min(xs), min(ys), max(xs), max(ys), stroked)
+    return _join(hs), _join(vs)
+
+
+def _rotate_box(mat, x0, y0, x1, y1, as_box: bool = True) -> tuple[float, float, float, float]:
+    """A box (or, with as_box=False, a segment's two end points) mapped by matrix `mat`."""
+    a, b, c, d, e, f = mat.a, mat.b, mat.c, mat.d, mat.e, mat.f
+    p0 = (a * x0 + c * y0 + e, b * x0 + d * y0 + f)
+    p1 = (a * x1 + c * y1 + e, b * x1 + d * y1 + f)
+    if not as_box:
+        return p0[0], p0[1], p1[0], p1[1]
+    return min(p0[0], p1[0]), min(p0[1], p1[1]), max(p0[0], p1[0]), max(p0[1], p1[1])
+
+
+def _cluster(values: list[float], tol: float = SNAP) -> list[float]:
+    """Sorted representatives of values, those closer than tol merged (mean)."""
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= tol:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(c) / len(c) for c in out]
+
+
+def _join(segs: list[_Seg]) -> list[_Seg]:
+    """Snap segments onto shared positions and join overlapping/touching collinear pieces."""
+    if not segs:
+        return []
+    reps = _cluster([s.pos for s in segs], 1.0)
+    out: list[_Seg] = []
+    by_pos: dict[float, list[_Seg]] = {}
+    for s in segs:
+        i = bisect_right(reps, s.pos)
+        near = [k for k in (i - 1, i) if 0 <= k < len(reps)]
+        rep = reps[min(near, key=lambda k: abs(reps[k] - s.pos))]
+        by_pos.setdefault(rep, []).append(s)
+    for pos, group in by_pos.items():
+        group.sort(key=lambda s: s.a)
+        cur = _Seg(pos, group[0].a, group[0].b)
+        for s in group[1:]:
+            if s.a <= cur.b + 1.5:
+                cur.b = max(cur.b, s.b)
+            else:
+                out.append(cur)
+                cur = _Seg(pos, s.a, s.b)
+        out.append(cur)
+    return out
+
+
+@dataclass
+class _Frame:
+    hs: list[_Seg]
+    vs: list[_Seg]
+    x0: float = 0.0
+    y0: float = 0.0
+    x1: float = 0.0
+    y1: float = 0.0
+    xs: list[float] = field(default_factory=list)  # column boundaries
+    ys: list[float] = field(default_factory=list)  # row boundaries
+
+
+def _frames(hs: list[_Seg], vs: list[_Seg]) -> list[_Frame]:
+    """Groups of touching segments with at least two rows and two columns of cells."""
+    n = len(hs) + len(vs)
+    parent = list(range(n))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    tol = 2.0
+    vs_sorted = sorted(range(len(vs)), key=lambda k: vs[k].pos)
+    v_pos = [vs[k].pos for k in vs_sorted]
+    for i, h in enumerate(hs):
+        lo = bisect_right(v_pos, h.a - tol - 1e-9)
+        hi = bisect_right(v_pos, h.b + tol)
+        for k in vs_sorted[lo:hi]:
+            v = vs[k]
+            if v.a - tol <= h.pos <= v.b + tol:
+                a, b = find(i), find(len(hs) + k)
+                if a != b:
+                    parent[a] = b
+    groups: dict[int, _Frame] = {}
+    for i, h in enumerate(hs):
+        groups.setdefault(find(i), _Frame([], [])).hs.append(h)
+    for k, v in enumerate(vs):
+        groups.setdefault(find(len(hs) + k), _Frame([], [])).vs.append(v)
+    frames = []
+    for f in groups.values():
+        if not f.hs or not f.vs:
+            continue
+        f.xs = _cluster([v.pos for v in f.vs])
+        f.ys = _cluster([h.pos for h in f.hs])
+        if len(f.xs) < 2 or len(f.ys) < 2:
+            continue
+        f.x0, f.x1 = f.xs[0], f.xs[-1]
+        f.y0, f.y1 = f.ys[0], f.ys[-1]
+        if (f.x1 - f.x0) < 10 or (f.y1 - f.y0) < 5:
+            continue
+        frames.append(f)
+    # an outer frame (page border) that holds other frames is not a table
+    def inside(a: _Frame, b: _Frame) -> bool:
+        return a is not b and a.x0 >= b.x0 - 1 and a.x1 <= b.x1 + 1 and a.y0 >= b.y0 - 1 and a.y1 <= b.y1 + 1
+    frames = [f for f in frames if not any(inside(g, f) for g in frames)]
+    frames.sort(key=lambda f: (f.y0, f.x0))
+    return frames
+
+
+def _covered(segs: list[_Seg], pos: float, a: float, b: float) -> bool:
+    """Whether a segment at `pos` covers the middle of [a, b]."""
+    d = min(2.0, (b - a) * 0.25)
+    for s in segs:
+        if abs(s.pos - pos) <= SNAP and s.a <= a + d and s.b >= b - d:
+            return True
+    return False
+
+
+# ----------------------------------------------------------------------------- words to cells
+
+Word = tuple  # (x0, y0, x1, y1, text)
+
+
+def _lines_of(words: list[Word]) -> list[list[Word]]:
+    """Words grouped into visual lines (top to bottom), each left to right."""
+    lines: list[list] = []  # [y0, y1, words]
+    for w in sorted(words, key=lambda w: (w[1] + w[3]) / 2):
+        cy = (w[1] + w[3]) / 2
+        if lines and lines[-1][0] - 0.5 <= cy <= lines[-1][1] + 0.5:
+            ln = lines[-1]
+            ln[2].append(w)
+            ln[0], ln[1] = min(ln[0], w[1]), max(ln[1], w[3])
+            # keep the band tight: a taller word must not swallow the next line
+            hgt = min(x[3] - x[1] for x in ln[2])
+            ln[0], ln[1] = cy - hgt / 2, cy + hgt / 2
+        else:
+            h = (w[3] - w[1]) / 2
+            lines.append([cy - h, cy + h, [w]])
+    return [sorted(ln[2], key=lambda w: w[0]) for ln in lines]
+
+
+def _line_text(line: list[Word]) -> str:
+    return join_pieces([w[4] for w in line], wrapped=False)
+
+
+def _cell_text(words: list[Word]) -> str:
+    return join_pieces([_line_text(ln) for ln in _lines_of(words)])
+
+
+def _split_straddling(page, mat, word: Word, cuts: list[float]) -> list[Word]:
+    """Cut a word that runs over drawn cell borders into pieces, from its characters' boxes."""
+    import pymupdf
+
+    x0, y0, x1, y1, text = word[:5]
+    chars = []
+    clip = pymupdf.Rect(x0 - 0.5, y0 - 0.5, x1 + 0.5, y1 + 0.5)
+    if mat is not None:
+        clip = clip * page.derotation_matrix
+    raw = page.get_text("rawdict", clip=clip)
+    for block in raw.get("blocks", ()):
+        for line in block.get("lines", ()):
+            for span in line.get("spans", ()):
+                for ch in span.get("chars", ()):
+                    bx0, by0, bx1, by1 = ch["bbox"] if mat is None else _rotate_box(mat, *ch["bbox"])
+                    cx, cy = (bx0 + bx1) / 2, (by0 + by1) / 2
+                    if x0 - 0.5 <= cx <= x1 + 0.5 and y0 - 0.5 <= cy <= y1 + 0.5 and not ch["c"].isspace():
+                        chars.append((bx0, by0, bx1, by1, ch["c"]))
+    if not chars:
+        return [word]
+    chars.sort(key=lambda c: c[0])
+    pieces: dict[int, list] = {}
+    for c in chars:
+        k = bisect_right(cuts, (c[0] + c[2]) / 2)
+        pieces.setdefault(k, []).append(c)
+    return [(p[0][0], min(c[1] for c in p), p[-1][2], max(c[3] for c in p), "".join(c[4] for c in p))
+            for _, p in sorted(pieces.items())]
+
+
+@dataclass
+class _PageTable:
+    rows: list[list[str]]
+    frame: _Frame
+    lines_before: list[str]  # text lines between the previous table (or page top) and this one
+    text_after: bool = False  # non-furniture text below it on its page
+
+
+def _frame_grid(page, mat, frame: _Frame, words: list[Word]) -> list[list[str]]:
+    xs, ys = frame.xs, frame.ys
+    nr, nc = len(ys) - 1, len(xs) - 1
+    # drawn borders between elementary cells
+    v_border = [[_covered(frame.vs, xs[j], ys[i], ys[i + 1]) for j in range(nc + 1)] for i in range(nr)]
+    h_border = [[_covered(frame.hs, ys[i], xs[j], xs[j + 1]) for j in range(nc)] for i in range(nr + 1)]
+    parent = list(range(nr * nc))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(nr):
+        for j in range(nc):
+            if j + 1 < nc and not v_border[i][j + 1]:
+                parent[find(i * nc + j)] = find(i * nc + j + 1)
+            if i + 1 < nr and not h_border[i + 1][j]:
+                parent[find(i * nc + j)] = find((i + 1) * nc + j)
+    cell_words: dict[int, list[Word]] = {}
+    for w in words:
+        cy = (w[1] + w[3]) / 2
+        i = bisect_right(ys, cy) - 1
+        if not 0 <= i < nr:
+            continue
+        # borders the word runs over (text of two cells run together into one word)
+        cuts = [xs[j] for j in range(1, nc) if v_border[i][j] and w[0] < xs[j] - 1.0 and w[2] > xs[j] + 1.0]
+        pieces = _split_straddling(page, mat, w, cuts) if cuts else [w]
+        for p in pieces:
+            j = bisect_right(xs, (p[0] + p[2]) / 2) - 1
+            j = min(max(j, 0), nc - 1)
+            cell_words.setdefault(find(i * nc + j), []).append(p)
+    texts = {root: _cell_text(ws) for root, ws in cell_words.items()}
+    return [[texts.get(find(i * nc + j), "") for j in range(nc)] for i in range(nr)]
+
+
+def _page_tables(page) -> tuple[list[_PageTable], list[str]]:
+    """Tables of one page, and the page's text lines outside tables (top to bottom)."""
+    mat = page.rotation_matrix if page.rotation % 360 else None
+    hs, vs = _page_segments(page, mat)
+    frames = _frames(hs, vs) if hs and vs else []
+    words = [w[:5] for w in page.get_text("words") if w[4].strip()]
+    if mat is not None:
+        words = [(*_rotate_box(mat, *w[:4]), w[4]) for w in words]
+    inside: list[list[Word]] = [[] for _ in frames]
+    outside: list[Word] = []
+    for w in words:
+        cx, cy = (w[0] + w[2]) / 2, (w[1] + w[3]) / 2
+        for k, f in enumerate(frames):
+            if f.x0 <= cx <= f.x1 and f.y0 <= cy <= f.y1:
+                inside[k].append(w)
+                break
+        else:
+            outside.append(w)
+    lines = [(min(w[1] for w in ln), max(w[3] for w in ln), _line_text(ln)) for ln in _lines_of(outside)]
+    tables = []
+    for k, f in enumerate(frames):
+        rows = _frame_grid(page, mat, f, inside[k])
+        if len(rows) * len(rows[0]) < 2 or not any(any(c for c in r) for r in rows):
+            continue  # a box around one note, or an empty frame: not a table
+        prev_bottom = tables[-1].frame.y1 if tables else float("-inf")
+        before = [t for (y0, y1, t) in lines if prev_bottom - 1 <= (y0 + y1) / 2 <= f.y0 + 1]
+        tables.append(_PageTable(rows, f, before))
+    for t in tables:
+        t.text_after = any((y0 + y1) / 2 > t.frame.y1 + 1 and not is_page_furniture(txt) for (y0, y1, txt) in lines)
+    return tables, [t for (_, _, t) in lines]
+
+
+def _same_columns(a: _Frame, b: _Frame) -> bool:
+    return len(a.xs) == len(b.xs) and all(abs(p - q) <= 3.0 for p, q in zip(a.xs, b.xs))
+
+
+def pdf_grids(data: bytes) -> list[Grid]:
+    """Every ruled table of a PDF as a Grid (see the module docstring)."""
+    import pymupdf
+
+    try:
+        doc = pymupdf.open(stream=data, filetype="pdf")
+    except Exception as exc:
+        raise TableReadError(f"damaged or truncated PDF ({exc})") from exc
+    grids: list[Grid] = []
+    open_table: tuple[Grid, _Frame] | None = None  # the last table, if it ran to its page's end
+    try:
+        for page_no, page in enumerate(doc, start=1):
+            try:
+                tables, _ = _page_tables(page)
+            except Exception as exc:
+                raise TableReadError(f"PDF page {page_no}: tables cannot be read ({exc})") from exc
+            for k, t in enumerate(tables):
+                before = [ln for ln in t.lines_before if not is_page_furniture(ln)]
+                continued = (
+                    k == 0 and open_table is not None and _same_columns(open_table[1], t.frame)
+                    and (not before or any(CONTINUED.search(ln) for ln in before))
+                )
+                if continued:
+                    grid = open_table[0]
+                    rows = t.rows
+                    n = 0
+                    while n < len(rows) and n < len(grid.rows) and rows[n] == grid.rows[n]:
+                        n += 1  # header rows repeated on the new page
+                    grid.rows.extend(rows[n:])
+                    grid.row_pages.extend([page_no] * (len(rows) - n))
+                else:
+                    caption, unit = caption_and_unit(before)
+                    if unit is None:  # a unit stated in the table's first row
+                        unit = unit_from_header(" ".join(t.rows[0]))
+                    grid = Grid(len(grids) + 1, [list(r) for r in t.rows], page_no, caption, unit, [page_no] * len(t.rows))
+                    grids.append(grid)
+                open_table = (grid, t.frame) if not t.text_after else None
+            if not tables:
+                open_table = None if page.get_text("text").strip() else open_table
+    finally:
+        doc.close()
+    return grids
+
+
+# ----------------------------------------------------------------------------- DOCX
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def docx_grids(data: bytes) -> list[Grid]:
+    """Every top-level table of a DOCX as a Grid, in body order.
+
+    Merged cells are repeated (python-docx returns the same cell for a horizontal span and the
+    top cell for a vertical one); rows that start late or end early are padded with ''. Caption
+    and unit come from the paragraphs just before the table; `page` is the section number."""
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:
+        raise TableReadError(f"DOCX cannot be opened ({exc})") from exc
+    grids: list[Grid] = []
+    before: list[str] = []
+    section = 1
+    for el in document.element.body.iterchildren():
+        tag = el.tag
+        if tag == _W + "p":
+            text = " ".join(Paragraph(el, document).text.split())
+            if text:
+                before = (before + [text])[-3:]
+            if el.find(f"{_W}pPr/{_W}sectPr") is not None:
+                section += 1  # this paragraph ends a section
+        elif tag == _W + "tbl":
+            table = Table(el, document)
+            rows: list[list[str]] = []
+            try:
+                for r_index, row in enumerate(table.rows):
+                    cells = [join_pieces(c.text.split("\n")) for c in row.cells]
+                    rows.append([""] * row.grid_cols_before + cells + [""] * row.grid_cols_after)
+            except Exception as exc:
+                raise TableReadError(f"DOCX table {len(grids) + 1}, row {len(rows) + 1}: cannot be read ({exc})") from exc
+            if rows:
+                width = max(len(r) for r in rows)
+                rows = [r + [""] * (width - len(r)) for r in rows]
+                caption, unit = caption_and_unit(before)
+                if unit is None:
+                    unit = unit_from_header(" ".join(rows[0]))
+                grids.append(Grid(len(grids) + 1, rows, section, caption, unit, [section] * len(rows)))
+            before = []
+    return grids

@@ -1,0 +1,261 @@
+"""Tables from PDF (words + ruling lines) and DOCX as Grids.
+
+PDFs are built here with reportlab (platypus tables with SPAN/GRID styles, the built-in CID font
+STSong-Light, invariant mode) and, for Excel-like borders, with the reportlab canvas; DOCX with
+python-docx. Every test asserts the exact cell texts.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+pytest.importorskip("reportlab")
+pymupdf = pytest.importorskip("pymupdf")
+
+from reportlab import rl_config  # noqa: E402
+from reportlab.lib import colors  # noqa: E402
+from reportlab.lib.pagesizes import A4, landscape  # noqa: E402
+from reportlab.lib.styles import ParagraphStyle  # noqa: E402
+from reportlab.pdfbase import pdfmetrics  # noqa: E402
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # noqa: E402
+from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle  # noqa: E402
+
+from jinchengtuo.documents.pdf_tables import (  # noqa: E402
+    TableReadError,
+    caption_and_unit,
+    docx_grids,
+    join_pieces,
+    pdf_grids,
+)
+
+FONT = "STSong-Light"
+rl_config.invariant = 1
+pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+CELL = ParagraphStyle("cell", fontName=FONT, fontSize=8, leading=10, wordWrap="CJK")
+PROSE = ParagraphStyle("p", fontName=FONT, fontSize=10.5, leading=16, firstLineIndent=21, wordWrap="CJK")
+CAPTION = ParagraphStyle("cap", fontName=FONT, fontSize=11, leading=16, alignment=1)
+UNIT = ParagraphStyle("unit", fontName=FONT, fontSize=8.5, leading=12, alignment=2)
+
+LONG_LABEL = "一般公共服务支出之政府办公厅（室）及相关机构事务行政运行"
+PROSE_TEXT = ("本街道2022年度收入支出决算总体情况说明：收入总计比上年增加，主要原因是辖区重点项目建设投入加大，"
+              "支出总计相应增加。以下各表单位均以表头所示为准。")
+
+
+def _footer(canvas, doc):
+    canvas.setFont(FONT, 9)
+    canvas.drawCentredString(doc.pagesize[0] / 2, 20, f"第 {doc.page} 页")
+
+
+def _pdf(story, pagesize=A4) -> bytes:
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, pagesize=pagesize, leftMargin=40, rightMargin=40, topMargin=45, bottomMargin=45).build(
+        story, onFirstPage=_footer, onLaterPages=_footer)
+    return buf.getvalue()
+
+
+def _table(data, spans=(), widths=None, repeat=0, right_from=(0, 0)):
+    """A ruled platypus table; strings longer than their column wrap as Paragraphs."""
+    ncols = len(data[0])
+    widths = widths or [480 / ncols] * ncols
+    cells = [[Paragraph(c, CELL) if isinstance(c, str) and len(c) * 8 > widths[j] - 6 else c
+              for j, c in enumerate(row)] for row in data]
+    style = [("FONT", (0, 0), (-1, -1), FONT, 8), ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
+             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", right_from, (-1, -1), "RIGHT")]
+    style += [("SPAN", a, b) for a, b in spans]
+    t = Table(cells, colWidths=widths, repeatRows=repeat)
+    t.setStyle(TableStyle(style))
+    return t
+
+
+def _rows(grid):
+    return [list(r) for r in grid.rows]
+
+
+# ----------------------------------------------------------------------------- one page, two tables
+
+SPENDING_HEADER = [["项目", "", "本年支出合计", "基本支出", "项目支出"],
+                   ["科目编码", "科目名称", "", "", ""]]
+SPENDING_SPANS = [((0, 0), (1, 0)), ((2, 0), (2, 1)), ((3, 0), (3, 1)), ((4, 0), (4, 1))]
+SPENDING_BODY = [["201", LONG_LABEL, "1,234,567.00", "1,000,000.00", "234,567.00"],
+                 ["20101", "人大事务", "(1,234.00)", "-", ""],
+                 ["", "合计", "1,233,333.00", "", "-"]]
+
+SANGONG = [["合计", "因公出国（境）费", "公务用车购置及运行费", "", "", "公务接待费"],
+           ["", "", "小计", "公务用车购置费", "公务用车运行费", ""],
+           ["12.50", "-", "8.00", "", "8.00", "4.50"]]
+SANGONG_SPANS = [((0, 0), (0, 1)), ((1, 0), (1, 1)), ((2, 0), (4, 0)), ((5, 0), (5, 1))]
+
+
+@pytest.fixture(scope="module")
+def two_tables_pdf() -> bytes:
+    story = [
+        Paragraph("2022年某某街道部门决算", CAPTION),
+        Paragraph(PROSE_TEXT, PROSE),
+        Paragraph("支出决算表", CAPTION),
+        Paragraph("单位：万元", UNIT),
+        _table(SPENDING_HEADER + SPENDING_BODY, SPENDING_SPANS, widths=[60, 150, 90, 90, 90], right_from=(2, 2)),
+        Spacer(1, 8),
+        Paragraph(PROSE_TEXT, PROSE),
+        Paragraph("“三公”经费支出决算表", CAPTION),
+        Paragraph("公开02表　　　　单位：元", UNIT),
+        _table(SANGONG, SANGONG_SPANS, right_from=(0, 2)),
+        Paragraph(PROSE_TEXT, PROSE),
+    ]
+    return _pdf(story)
+
+
+def test_nested_header_wrapped_label_code_column(two_tables_pdf):
+    grids = pdf_grids(two_tables_pdf)
+    assert len(grids) == 2
+    g = grids[0]
+    assert (g.index, g.page, g.caption, g.unit) == (1, 1, "支出决算表", "万元")
+    assert _rows(g) == [
+        ["项目", "项目", "本年支出合计", "基本支出", "项目支出"],
+        ["科目编码", "科目名称", "本年支出合计", "基本支出", "项目支出"],
+        *SPENDING_BODY,
+    ]
+    assert g.row_pages == [1] * 5
+
+
+def test_second_table_on_the_page_three_level_header(two_tables_pdf):
+    g = pdf_grids(two_tables_pdf)[1]
+    assert (g.index, g.page, g.caption, g.unit) == (2, 1, "“三公”经费支出决算表", "元")
+    assert _rows(g) == [
+        ["合计", "因公出国（境）费", "公务用车购置及运行费", "公务用车购置及运行费", "公务用车购置及运行费", "公务接待费"],
+        ["合计", "因公出国（境）费", "小计", "公务用车购置费", "公务用车运行费", "公务接待费"],
+        ["12.50", "-", "8.00", "", "8.00", "4.50"],
+    ]
+
+
+# ----------------------------------------------------------------------------- page breaks
+
+def _long_body(n, start):
+    return [[f"{2010100 + start + i} 项目名称{start + i}", f"{(start + i) * 1000:,}.00", "-" if i % 7 == 0 else f"{i}.50"]
+            for i in range(n)]
+
+
+LONG_HEADER = [["科目", "金额", "", ], ["", "本年", "上年"]]
+LONG_SPANS = [((0, 0), (0, 1)), ((1, 0), (2, 0))]
+
+
+@pytest.fixture(scope="module")
+def paged_pdf() -> bytes:
+    body_a = _long_body(70, 0)
+    body_b = _long_body(70, 100)
+    story = [
+        Paragraph("一般公共预算财政拨款支出决算表", CAPTION),
+        Paragraph("金额单位：元", UNIT),
+        _table(LONG_HEADER + body_a, LONG_SPANS, widths=[200, 140, 140], repeat=2, right_from=(1, 2)),
+        Paragraph("政府性基金预算财政拨款支出决算表", CAPTION),
+        Paragraph("单位：万元", UNIT),
+        _table(LONG_HEADER + body_b, LONG_SPANS, widths=[200, 140, 140], repeat=0, right_from=(1, 2)),
+        PageBreak(),
+        Paragraph("部门决算表3", CAPTION),
+        _table(LONG_HEADER + _long_body(3, 500), LONG_SPANS, widths=[200, 140, 140], right_from=(1, 2)),
+    ]
+    return _pdf(story)
+
+
+def test_table_over_page_breaks_with_and_without_repeated_header(paged_pdf):
+    grids = pdf_grids(paged_pdf)
+    assert [g.caption for g in grids] == ["一般公共预算财政拨款支出决算表", "政府性基金预算财政拨款支出决算表", "部门决算表3"]
+    assert [g.unit for g in grids] == ["元", "万元", None]
+    expected_header = [["科目", "金额", "金额"], ["科目", "本年", "上年"]]
+    a, b, c = grids
+    assert _rows(a) == expected_header + _long_body(70, 0)  # repeated header rows dropped
+    assert _rows(b) == expected_header + _long_body(70, 100)  # continuation without header
+    assert _rows(c) == expected_header + _long_body(3, 500)  # new caption on a new page: a new table
+    doc = pymupdf.open(stream=paged_pdf)
+    # every row's page is the page its label is printed on
+    for g in (a, b, c):
+        assert len(g.row_pages) == len(g.rows)
+        for row, page in zip(g.rows[2:], g.row_pages[2:]):
+            assert doc[page - 1].search_for(row[0].split()[0]), (row, page)
+    assert a.page == 1 and a.row_pages[-1] > 1  # it did run over a page break
+    assert b.row_pages[-1] > b.page
+    assert c.page == c.row_pages[0] == len(doc)
+
+
+# ----------------------------------------------------------------------------- landscape pages
+
+WIDE_HEADER = ["科目编码", "科目名称", "合计", "工资福利支出", "商品和服务支出", "对个人和家庭的补助",
+               "资本性支出", "其他支出", "上年结转", "年末结余"]
+WIDE_ROWS = [["2010101", "行政运行", "3,456.78", "2,000.00", "1,000.00", "456.78", "-", "", "12.00", "0.00"],
+             ["2130101", "农业农村事务之" + "行政运行及一般行政管理事务", "10.00", "", "10.00", "", "", "-", "", "(2.00)"]]
+
+
+def _landscape_pdf() -> bytes:
+    widths = [60, 130] + [70] * 8
+    story = [Paragraph("财政拨款支出决算明细表", CAPTION), Paragraph("（单位：万元）", UNIT),
+             _table([WIDE_HEADER] + WIDE_ROWS, widths=widths, right_from=(2, 1))]
+    return _pdf(story, pagesize=landscape(A4))
+
+
+def test_landscape_page():
+    grids = pdf_grids(_landscape_pdf())
+    assert len(grids) == 1
+    g = grids[0]
+    assert (g.caption, g.unit) == ("财政拨款支出决算明细表", "万元")
+    assert _rows(g) == [WIDE_HEADER] + WIDE_ROWS
+
+
+def test_rotated_page_reads_as_displayed():
+    """A landscape table drawn sideways on a portrait page turned by /Rotate."""
+    src = pymupdf.open(stream=_landscape_pdf())
+    for rotation in (90, 270):
+        doc = pymupdf.open()
+        page = doc.new_page(width=src[0].rect.width, height=src[0].rect.height)
+        page.show_pdf_page(page.rect, src, 0, rotate=rotation)
+        page.set_rotation(rotation)
+        words = pymupdf.open(stream=doc.tobytes())[0].get_text("words")
+        first = next(w for w in words if w[4] == "科目编码")
+        assert first[3] - first[1] > first[2] - first[0]  # stored sideways
+        g = pdf_grids(doc.tobytes())[0]
+        assert _rows(g) == [WIDE_HEADER] + WIDE_ROWS, rotation
+
+
+# ----------------------------------------------------------------------------- Excel-like borders
+
+def test_filled_rectangle_borders_page_frame_and_run_together_text():
+    """Borders drawn as thin filled rectangles (Excel/WPS exports), a frame around the whole
+    page, and two cells' texts drawn as one string over their border."""
+    from reportlab.pdfgen import canvas as rl_canvas
+
+    buf = io.BytesIO()
+    c = rl_canvas.Canvas(buf, pagesize=A4)
+    width, height = A4
+    c.setLineWidth(1)
+    c.rect(20, 20, width - 40, height - 40, stroke=1, fill=0)  # page frame
+    c.setFont(FONT, 12)
+    c.drawString(100, height - 80, "收支预算总表")
+    c.setFont(FONT, 9)
+    c.drawString(400, height - 96, "单位：元")
+    xs = [100, 200, 300, 400]
+    ys = [height - 100, height - 120, height - 140, height - 160]
+    for y in ys:
+        c.rect(xs[0], y - 0.25, xs[-1] - xs[0], 0.5, stroke=0, fill=1)
+    for x in xs:
+        c.rect(x - 0.25, ys[-1], 0.5, ys[0] - ys[-1], stroke=0, fill=1)
+    c.setFont(FONT, 10)
+    c.drawString(160, ys[1] + 6, "收入科目预算数")  # 4 characters left of the border at x=200, 3 right
+    c.drawString(305, ys[1] + 6, "备注")
+    c.drawString(105, ys[2] + 6, "财政拨款")
+    c.drawRightString(295, ys[2] + 6, "1,000.00")
+    c.drawRightString(395, ys[2] + 6, "—")
+    c.drawString(105, ys[3] + 6, "其他收入")
+    c.drawRightString(295, ys[3] + 6, "20.00")
+    c.drawCentredString(width / 2, 30, "- 1 -")
+    c.showPage()
+    c.save()
+    words = pymupdf.open(stream=buf.getvalue())[0].get_text("words")
+    assert any(w[4] == "收入科目预算数" for w in words)  # one word over the border
+    grids = pdf_grids(buf.getvalue())
+    assert len(grids) == 1
+    g = grids[0]
+    assert (g.caption, g.unit, g.page) == ("收支预算总表", "元", 1)
+    assert _rows(g) == [["收入科目", "预算数", "备注"],
+                        ["财政拨款", "1,000.00", "—"],
+                        ["其他收入", "20.00", ""]]
