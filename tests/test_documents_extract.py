@@ -2,7 +2,6 @@
 
 import json
 import os
-from pathlib import Path
 
 import docx
 import pymupdf
@@ -120,53 +119,3 @@ def test_cli_prints_json_values_and_fails_clearly_on_broken_files(corpus):
     assert rows and {"doc_type", "street_code", "year", "field_id", "value", "unit", "page", "source_text", "file_sha256"} <= set(rows[0])
     assert {r["field_id"] for r in rows} >= {"ws_grid_workers", "ws_citizen_requests"}
     assert "truncated.pdf: damaged or truncated PDF" in result.stderr
-
-
-FIXTURES = Path(__file__).parent / "fixtures" / "documents"
-DISCLOSURE_2021 = {
-    "od_regdocs_issued": 3, "od_regdocs_valid": 12, "od_permits": 58, "od_penalties": 1204, "od_coercion": 37,
-    "rq_new": 46, "rq_carried_in": 3, "rq_granted": 22, "rq_partly": 6, "rq_denied": 2, "rq_unavailable": 10,
-    "rq_total_handled": 44, "rq_carried_out": 5, "rv_corrected": 1, "rv_total": 3, "lt_corrected": 1, "lt_total": 3,
-    "od_items_published": 1236,
-}
-
-
-def _disclosure(tmp_path, html: str, encoding="utf-8", name="report.html"):
-    root = tmp_path / "docs"
-    (root / "2022").mkdir(parents=True)
-    if encoding != "utf-8":
-        html = html.replace('charset="utf-8"', f'charset="{encoding}"')
-    (root / "2022" / name).write_bytes(html.encode(encoding))
-    return extract_file(root / "2022" / name, documents_root=root, streets=StreetDirectory.load())
-
-
-@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
-def test_information_disclosure_2021_tables_with_spans(tmp_path, encoding):
-    html = (FIXTURES / "info_disclosure_2021.html").read_text(encoding="utf-8")
-    r = _disclosure(tmp_path, html, encoding)
-    assert (r.status, r.doc_type, r.street_code, r.year) == ("extracted", "info_disclosure", "440303003", 2022)
-    got = {v["field_id"]: v["value"] for v in r.values}
-    assert got == DISCLOSURE_2021  # od_fees is '-': no value, not 0
-    rows = {v["field_id"]: v for v in r.values}
-    assert rows["rq_total_handled"]["source_text"].startswith("表2: 三、本年度办理结果 | （七）总计")
-    assert rows["rq_new"]["source_page"] == 3 and rows["od_permits"]["source_page"] == 2 and rows["lt_total"]["source_page"] == 4
-    assert not [i for i in r.issues if i["code"] == "identity_failed"]
-
-
-def test_information_disclosure_identity_failure_is_flagged_with_both_numbers(tmp_path):
-    html = (FIXTURES / "info_disclosure_2021.html").read_text(encoding="utf-8")
-    html = html.replace("<td colspan=\"3\">四、结转下年度继续办理</td><td>4</td><td>1</td><td>0</td><td>0</td><td>0</td><td>0</td><td>5</td>",
-                        "<td colspan=\"3\">四、结转下年度继续办理</td><td>4</td><td>1</td><td>0</td><td>0</td><td>0</td><td>0</td><td>7</td>")
-    r = _disclosure(tmp_path, html)
-    flagged = [i for i in r.issues if i["code"] == "identity_failed"]
-    assert len(flagged) == 1 and "= 49" in flagged[0]["message"] and "= 51" in flagged[0]["message"]
-
-
-def test_information_disclosure_without_its_requests_table_is_partial(tmp_path):
-    html = (FIXTURES / "info_disclosure_2021.html").read_text(encoding="utf-8")
-    start = html.index("<h2>三、")
-    end = html.index("<h2>四、")
-    r = _disclosure(tmp_path, html[:start] + html[end:])
-    assert r.status == "partial"
-    assert "required field(s) not found: rq_new, rq_carried_in" in r.reason
-    assert {v["field_id"] for v in r.values} >= {"od_permits", "rv_total", "lt_total"}

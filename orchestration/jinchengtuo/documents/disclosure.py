@@ -1,105 +1,375 @@
 """Tables of the government-information-disclosure annual report (政府信息公开工作年度报告),
-2021 template (国办公开办函〔2021〕30号), from HTML.
+from `Grid`s, so the same code reads HTML, PDF and DOCX.
 
-HTML tables are expanded into grids (rowspan and colspan repeated into every cell they cover),
-rows are found by their labels, not by position, and the 总计 column by its header:
-- 二 主动公开: 行政规范性文件 本年制发件数 / 现行有效件数, 行政许可, 行政处罚, 行政强制 (本年处理决定数量),
-  行政事业性收费 (本年收费金额, 万元);
-- 三 依申请公开: new and carried-in requests, results, total, carried out (总计 column);
-- 四 复议诉讼: 行政复议 (结果纠正, 总计), 行政诉讼 未经复议直接起诉 + 复议后起诉 (结果纠正, 总计).
-The 2019–2020 template is not read here yet (its requests table is laid out differently).
+Two templates are in use and are told apart by their wording, never by the year:
+- 2019–2020 (国办公开办函〔2019〕60号): table 二 columns 本年新制作数量 | 本年新公开数量 | 对外公开总数量
+  and 上一年项目数量 | 本年增/减 | 处理决定数量; no fee amount;
+- 2021 on (国办公开办函〔2021〕30号): 本年制发件数 | 本年废止件数 | 现行有效件数, 本年处理决定数量,
+  本年收费金额（单位：万元）.
+
+Table 二 (主动公开) is a sequence of blocks, each a header row starting with 信息内容 followed by
+labelled rows; a figure is the cell of its row under the header of its template (so 上一年项目数量
+next to 处理决定数量 is never taken). Table 三 (依申请公开) is read in its 总计 column, found by its
+header; rows by their labels, sub-rows ((三)不予公开 1.…8.) summed into their group. Table 四
+(复议诉讼) by its header: 行政复议, 未经复议直接起诉, 复议后起诉, five columns each.
+
+Checks, as `identity_failed` warnings naming the row and both numbers: new + carried-in requests
+= handled + carried-out; (七)总计 = (一)…(六); every row's 总计 = the sum of its applicant
+columns; a group with a stated subtotal = its sub-rows; each 复议/诉讼 总计 = its four results.
 """
 
 from __future__ import annotations
 
 import re
-from jinchengtuo.documents.grids import Grid, html_grids
-from jinchengtuo.documents.numbers import NumberParseError, parse_number
+from dataclasses import dataclass, field
 
-LABEL_NOISE = re.compile(r"[\s\u3000（）()、.．:：]")
+from jinchengtuo.documents.grids import Grid
+from jinchengtuo.documents.numbers import NumberParseError, UnitError, convert, is_no_value, parse_number, split_unit, unit_from_header
+
+LABEL_NOISE = re.compile(r"[\s\u3000（）()、.．:：/／“”\"'‘’]")
+SUB_ITEM = re.compile(r"^\s*\d{1,2}\s*[.．、]")
+
+# wording that only one template uses (compared after LABEL_NOISE is removed)
+TEMPLATE_CUES = {
+    "2021": ("本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "本年收费金额",
+             "申请人无正当理由逾期不补正", "申请人逾期未按收费通知要求缴纳费用"),
+    "2019": ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增减", "采购项目数量", "采购总金额"),
+}
+
+REGDOCS = ("行政规范性文件", "规范性文件")
+# table 二: (field_id, row labels, column header, unit) per template
+PROACTIVE = {
+    "2021": (
+        ("od_regdocs_issued", REGDOCS, "本年制发件数", "件"),
+        ("od_regdocs_valid", REGDOCS, "现行有效件数", "件"),
+        ("od_permits", ("行政许可",), "本年处理决定数量", "件"),
+        ("od_penalties", ("行政处罚",), "本年处理决定数量", "件"),
+        ("od_coercion", ("行政强制",), "本年处理决定数量", "件"),
+        ("od_fees", ("行政事业性收费",), "本年收费金额", "万元"),
+    ),
+    "2019": (
+        ("od_regdocs_issued", REGDOCS, "本年新制作数量", "件"),
+        ("od_regdocs_valid", REGDOCS, "对外公开总数量", "件"),
+        ("od_permits", ("行政许可",), "处理决定数量", "件"),
+        ("od_penalties", ("行政处罚",), "处理决定数量", "件"),
+        ("od_coercion", ("行政强制",), "处理决定数量", "件"),
+        # 行政事业性收费 has 上一年项目数量 | 本年增/减 only: no amount, so no od_fees
+    ),
+}
+HEADER_UNIT_TAIL = re.compile(r"^(单位)?(人民币)?(亿元|万元|千元|元|件|个|项)?$")
+
+APPLICANTS = ("自然人", "法人或其他组织", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
+# table 三 result groups, in template order
+RESULT_GROUPS = (
+    ("（一）", "予以公开", "rq_granted"),
+    ("（二）", "部分公开", "rq_partly"),
+    ("（三）", "不予公开", "rq_denied"),
+    ("（四）", "无法提供", "rq_unavailable"),
+    ("（五）", "不予处理", None),
+    ("（六）", "其他处理", None),
+)
+REVIEW_RESULTS = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+REVIEW_PARTS = ("行政复议", "未经复议直接起诉", "复议后起诉")
 
 
 def _label(text: str) -> str:
-    return LABEL_NOISE.sub("", text)
+    return LABEL_NOISE.sub("", text or "")
 
 
 def _num(text: str) -> float | None:
+    """A cell's number; None for a blank or dash cell and for text that is not a number."""
     try:
         parsed = parse_number(text)
     except (NumberParseError, ValueError, TypeError):
         return None
-    if parsed is None:
-        return None
-    return float(getattr(parsed, "value", parsed))
+    return None if parsed is None else float(parsed.value)
 
 
-def _row_numbers(row: list[str]) -> list[float | None]:
-    return [_num(c) for c in row]
+def _is_number_or_blank(text: str) -> bool:
+    return is_no_value(text) or _num(text) is not None
 
 
-def _find_row(grid: Grid, *cues: str) -> list[str] | None:
-    for row in grid.rows:
-        head = _label("".join(dict.fromkeys(row[:3])))
-        if all(c in head for c in cues):
-            return row
-    return None
+def _fmt(x: float) -> str:
+    return f"{x:,.2f}".rstrip("0").rstrip(".") if x != int(x) else f"{int(x):,}"
 
 
-def _last_number(row: list[str]) -> float | None:
-    nums = [n for n in _row_numbers(row) if n is not None]
-    return nums[-1] if nums else None
+def _row_text(row: list[str], header_rows: list[list[str]]) -> str:
+    """The row as read: a cell repeated by a span (same text, same header) is shown once."""
+    parts = []
+    for c, cell in enumerate(row):
+        if not cell.strip():
+            continue
+        if c > 0 and cell == row[c - 1] and all(c < len(h) and h[c] == h[c - 1] for h in header_rows):
+            continue
+        parts.append(" ".join(cell.split()))
+    return " | ".join(parts)
 
 
-def extract_disclosure_tables(soup, page_of_table: dict[int, int] | None = None) -> list[dict]:
-    """Figures of the 2021 template's tables, each with its table row as source text."""
-    out: list[dict] = []
-    page_of_table = page_of_table or {}
+@dataclass
+class DisclosureTables:
+    """What the tables of one report give: figures, issues and the template recognised."""
 
-    def add(field_id, value, unit, grid, row):
-        if value is not None:
-            text = " | ".join(dict.fromkeys(c for c in row if c))
-            out.append({"field_id": field_id, "value": value, "unit": unit, "source_page": page_of_table.get(grid.index, 1),
-                        "source_text": f"表{grid.index}: {text}"[:500], "method": "table"})
+    values: list[dict] = field(default_factory=list)
+    issues: list[dict] = field(default_factory=list)  # severity, code, message, source_page, field_id
+    template: str | None = None  # "2019" (2019–2020 template) or "2021"
 
-    for grid in html_grids(soup):
-        flat = _label("".join(c for row in grid.rows[:3] for c in row))
-        if "本年新收政府信息公开申请数量" in _label("".join(c for row in grid.rows for c in row[:3])):
-            add("rq_new", _last_number(_find_row(grid, "本年新收") or []), "件", grid, _find_row(grid, "本年新收") or [])
-            add("rq_carried_in", _last_number(_find_row(grid, "上年结转") or []), "件", grid, _find_row(grid, "上年结转") or [])
-            # result rows carry their label in the first cells: （一）予以公开, （二）部分公开, （三）不予公开 1.…8.
-            for field_id, cue in (("rq_granted", "予以公开"), ("rq_partly", "部分公开"), ("rq_denied", "不予公开"), ("rq_unavailable", "无法提供")):
-                rows = [r for r in grid.rows if cue in _label("".join(dict.fromkeys(r[:3])))]
-                values = [_last_number(r) for r in rows]
-                if rows and all(v is not None for v in values):
-                    add(field_id, sum(values), "件", grid, rows[0])
-            total = _find_row(grid, "总计")
-            if total is not None and "本年新收" not in _label("".join(total[:3])):
-                add("rq_total_handled", _last_number(total), "件", grid, total)
-            out_row = _find_row(grid, "结转下年度")
-            add("rq_carried_out", _last_number(out_row or []), "件", grid, out_row or [])
-        elif "行政复议" in flat and "行政诉讼" in flat:
-            data = next((r for r in grid.rows if sum(n is not None for n in _row_numbers(r)) >= 10), None)
-            if data is None:
+
+def detect_template(grids: list[Grid]) -> tuple[str | None, dict[str, int]]:
+    """The template whose wording the tables use, and the number of distinct cue cells of each."""
+    cells = {_label(c) for g in grids for row in g.rows for c in row if c}
+    hits = {t: sum(1 for cue in cues if any(cue in cell for cell in cells)) for t, cues in TEMPLATE_CUES.items()}
+    best = max(hits, key=lambda t: hits[t])
+    if hits[best] == 0:
+        return None, hits
+    if list(hits.values()).count(hits[best]) > 1:
+        return None, hits
+    return best, hits
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.out = DisclosureTables()
+        self._got: dict[str, dict] = {}
+
+    def where(self, grid: Grid) -> str:
+        return f"table {grid.index}" + (f" ({grid.caption})" if grid.caption else "")
+
+    def add(self, field_id: str, value: float | None, unit: str, grid: Grid, r: int, header_rows: list[list[str]]) -> None:
+        if value is None:
+            return
+        text = f"{grid.caption or f'表{grid.index}'}: {_row_text(grid.rows[r], header_rows)}"[:500]
+        earlier = self._got.get(field_id)
+        if earlier is not None:
+            if abs(earlier["value"] - value) > 1e-9:
+                self.issue("warning", "conflicting_values",
+                           f"{self.where(grid)}: {field_id} = {_fmt(value)} here but {_fmt(earlier['value'])} earlier "
+                           f"({earlier['source_text'][:80]}); the first is kept", grid.page_of(r), field_id)
+            return
+        v = {"field_id": field_id, "value": value, "unit": unit, "source_page": grid.page_of(r), "source_text": text, "method": "table"}
+        self._got[field_id] = v
+        self.out.values.append(v)
+
+    def issue(self, severity: str, code: str, message: str, page: int | None = None, field_id: str | None = None) -> None:
+        self.out.issues.append({"severity": severity, "code": code, "message": message, "source_page": page, "field_id": field_id})
+
+    def cell_value(self, grid: Grid, r: int, c: int, what: str, field_id: str | None) -> float | None:
+        """The number in a cell; a cell holding text that is no number is reported, not read as 0."""
+        text = grid.rows[r][c] if c < len(grid.rows[r]) else ""
+        value = _num(text)
+        if value is None and not is_no_value(text):
+            self.issue("warning", "unreadable_cell",
+                       f"{self.where(grid)}, row {r + 1} ({what}): {text.strip()[:60]!r} is not a number", grid.page_of(r), field_id)
+        return value
+
+    # ------------------------------------------------------------ table 二
+    def proactive(self, grid: Grid, template: str) -> None:
+        spec = PROACTIVE[template]
+        header: list[str] | None = None
+        header_labels: list[str] = []
+        for r, row in enumerate(grid.rows):
+            first = _label(row[0]) if row else ""
+            if first == "信息内容":
+                header, header_labels = row, [_label(c) for c in row]
                 continue
-            nums = _row_numbers(data)
-            if len(nums) >= 15 and all(n is not None for n in nums[:15]):
-                add("rv_corrected", nums[1], "件", grid, data)
-                add("rv_total", nums[4], "件", grid, data)
-                add("lt_corrected", nums[6] + nums[11], "件", grid, data)
-                add("lt_total", nums[9] + nums[14], "件", grid, data)
-        elif "行政规范性文件" in _label("".join(c for r in grid.rows for c in r)) or "行政许可" in _label("".join(c for r in grid.rows for c in r)):
-            header = next((r for r in grid.rows if any("本年制发" in _label(c) for c in r)), None)
-            docs = _find_row(grid, "行政规范性文件")
-            if header is not None and docs is not None:
-                for field_id, cue in (("od_regdocs_issued", "本年制发"), ("od_regdocs_valid", "现行有效")):
-                    col = next((i for i, c in enumerate(header) if cue in _label(c)), None)
-                    if col is not None and col < len(docs):
-                        add(field_id, _num(docs[col]), "件", grid, docs)
-            for field_id, cue in (("od_permits", "行政许可"), ("od_penalties", "行政处罚"), ("od_coercion", "行政强制")):
-                row = _find_row(grid, cue)
-                if row is not None:
-                    add(field_id, _last_number(row), "件", grid, row)
-            fees = _find_row(grid, "行政事业性收费")
-            if fees is not None:
-                add("od_fees", _last_number(fees), "万元", grid, fees)
-    return out
+            if header is None:
+                continue
+            for field_id, row_labels, column, unit in spec:
+                if first not in row_labels:
+                    continue
+                col = next((c for c, h in enumerate(header_labels)
+                            if h.startswith(column) and HEADER_UNIT_TAIL.match(h[len(column):])), None)
+                if col is None:
+                    continue  # this block's header has no such column (e.g. 2019 收费: no amount)
+                value = self.cell_value(grid, r, col, f"{row[0].strip()} {header[col].strip()}", field_id)
+                if value is not None and field_id == "od_fees":
+                    declared = unit_from_header(header[col]) or (grid.unit if grid.unit and split_unit(grid.unit)[1] == "元" else None) or "万元"
+                    try:
+                        value = convert(value, declared, unit)
+                    except UnitError:
+                        self.issue("warning", "unit_not_money", f"{self.where(grid)}, row {r + 1}: 收费金额 in {declared!r}, not money; not read",
+                                   grid.page_of(r), field_id)
+                        continue
+                self.add(field_id, value, unit, grid, r, [header])
+
+    # ------------------------------------------------------------ table 三
+    def requests(self, grid: Grid) -> None:
+        first_data = next(r for r, row in enumerate(grid.rows) if "本年新收政府信息公开申请数量" in _label("".join(row)))
+        header_rows = grid.rows[:first_data]
+        columns = list(zip(*header_rows)) if header_rows else []
+        total_col = max((c for c, cells in enumerate(columns) if any(_label(x) == "总计" for x in cells)), default=None)
+        if total_col is None:
+            self.issue("warning", "layout_not_recognised", f"{self.where(grid)}: requests table without a 总计 column header; not read",
+                       grid.page_of(first_data))
+            return
+        applicant_cols = [c for c in range(total_col) if any(_label(x) in APPLICANTS for x in columns[c])]
+        if applicant_cols:
+            first_value_col = min(applicant_cols)
+        else:  # no applicant headers: the label columns are those left of the first number
+            row = grid.rows[first_data]
+            first_value_col = next((c for c in range(total_col) if _num(row[c]) is not None), total_col)
+        # A row pushed right by a rowspan that runs past its group (三、本年度办理结果 rowspan=15 over
+        # 10 rows pushes 四、结转下年度 one column right, as a browser shows it) is read shifted back.
+        shift = {}
+        for r in range(first_data, len(grid.rows)):
+            filled = max((c for c, x in enumerate(grid.rows[r]) if x.strip()), default=-1) + 1
+            shift[r] = max(0, filled - (total_col + 1))
+
+        def label_of(r: int) -> tuple[str, str]:
+            row = grid.rows[r]
+            cells = list(dict.fromkeys(row[c].strip() for c in range(first_value_col + shift[r]) if row[c].strip()))
+            return _label("".join(cells)), (cells[-1] if cells else "")
+
+        def total_of(r: int, what: str, field_id: str | None) -> float | None:
+            return self.cell_value(grid, r, total_col + shift[r], f"{what} 总计", field_id)
+
+        rows: dict[str, int] = {}
+        group_rows: dict[str, list[int]] = {}  # group cue -> plain rows
+        sub_rows: dict[str, list[int]] = {}  # group cue -> numbered sub-rows
+        current_group: str | None = None
+        for r in range(first_data, len(grid.rows)):
+            label, last_cell = label_of(r)
+            if not label:
+                continue
+            group = next((cue for _, cue, _ in RESULT_GROUPS if cue in label), None)
+            if "本年新收" in label:
+                rows.setdefault("rq_new", r)
+            elif "上年结转" in label:
+                rows.setdefault("rq_carried_in", r)
+            elif "结转下年度" in label:
+                rows.setdefault("rq_carried_out", r)
+            elif group is None and "总计" in label:
+                rows.setdefault("rq_total_handled", r)
+                current_group = None
+            elif group is not None:
+                current_group = group
+                (sub_rows if SUB_ITEM.match(last_cell) else group_rows).setdefault(group, []).append(r)
+            elif current_group is not None and SUB_ITEM.match(last_cell):
+                # a sub-row whose group label was not repeated into it (a PDF without spans)
+                sub_rows.setdefault(current_group, []).append(r)
+        for field_id, name in (("rq_new", "一、本年新收"), ("rq_carried_in", "二、上年结转"),
+                               ("rq_total_handled", "（七）总计"), ("rq_carried_out", "四、结转下年度继续办理")):
+            if field_id in rows:
+                self.add(field_id, total_of(rows[field_id], name, field_id), "件", grid, rows[field_id], header_rows)
+
+        group_values: dict[str, float | None] = {}
+        for number, cue, field_id in RESULT_GROUPS:
+            plain, subs = group_rows.get(cue, []), sub_rows.get(cue, [])
+            if not plain and not subs:
+                continue
+            sub_values = [total_of(r, f"{number}{cue} {label_of(r)[1]}", field_id) for r in subs]
+            sub_sum = sum(sub_values) if subs and all(v is not None for v in sub_values) else None
+            stated = total_of(plain[0], f"{number}{cue}", field_id) if plain else None
+            if stated is not None and sub_sum is not None and abs(stated - sub_sum) > 1e-9:
+                self.issue("warning", "identity_failed",
+                           f"{self.where(grid)}: {number}{cue} states {_fmt(stated)} in its 总计 column but its sub-rows sum to {_fmt(sub_sum)}",
+                           grid.page_of(plain[0]), field_id)
+            value = stated if stated is not None else sub_sum
+            group_values[cue] = value
+            if field_id is not None:
+                self.add(field_id, value, "件", grid, plain[0] if plain else subs[0], header_rows)
+
+        # (七)总计 = (一) … (六)
+        if "rq_total_handled" in rows and len(group_values) == len(RESULT_GROUPS) and all(v is not None for v in group_values.values()):
+            r = rows["rq_total_handled"]
+            total = _num(grid.rows[r][total_col + shift[r]])
+            parts = sum(group_values.values())
+            if total is not None and abs(total - parts) > 1e-9:
+                self.issue("warning", "identity_failed",
+                           f"{self.where(grid)}: （七）总计 = {_fmt(total)} but （一）…（六） sum to {_fmt(parts)}", grid.page_of(r), "rq_total_handled")
+        # every row: 总计 column = sum of the applicant columns
+        for r in range(first_data, len(grid.rows)):
+            row = grid.rows[r]
+            total = _num(row[total_col + shift[r]])
+            value_cols = [c + shift[r] for c in range(first_value_col, total_col)]
+            if total is None or not value_cols or not all(_is_number_or_blank(row[c]) for c in value_cols):
+                continue
+            parts = sum(_num(row[c]) or 0.0 for c in value_cols)
+            if abs(total - parts) > 1e-9:
+                label = " ".join(dict.fromkeys(row[c].strip() for c in range(first_value_col + shift[r]) if row[c].strip()))
+                self.issue("warning", "identity_failed",
+                           f"{self.where(grid)}, row {label!r}: 总计 column = {_fmt(total)} but the applicant columns sum to {_fmt(parts)}",
+                           grid.page_of(r), None)
+
+    # ------------------------------------------------------------ table 四
+    def reviews(self, grid: Grid) -> None:
+        sub = next((r for r, row in enumerate(grid.rows) if sum(_label(c) == "结果纠正" for c in row) >= 3), None)
+        cols: dict[tuple[str, str], int] = {}
+        if sub is not None:
+            found = [(c, _label(x)) for c, x in enumerate(grid.rows[sub]) if _label(x) in REVIEW_RESULTS]
+            for c, result in found:
+                above = [_label(grid.rows[h][c]) for h in range(sub)]
+                part = next((p for p in ("复议后起诉", "未经复议直接起诉", "行政复议") if any(p in a for a in above)), None)
+                if part is not None:
+                    cols.setdefault((part, result), c)
+            if len(cols) != 15 and len(found) == 15:  # the part headers were not repeated over their columns
+                cols = {(REVIEW_PARTS[i // 5], result): c for i, (c, result) in enumerate(found)}
+            data_rows = range(sub + 1, len(grid.rows))
+        else:
+            data_rows = range(len(grid.rows))
+        data = None
+        if len(cols) == 15:
+            data = next((r for r in data_rows if any(_num(grid.rows[r][c]) is not None for c in cols.values())), None)
+        else:  # no usable header: the template's 15 numbers in one row
+            for r in data_rows:
+                numeric = [c for c, x in enumerate(grid.rows[r]) if _num(x) is not None]
+                if len(numeric) == 15:
+                    cols = {(REVIEW_PARTS[i // 5], REVIEW_RESULTS[i % 5]): c for i, c in enumerate(numeric)}
+                    data = r
+                    break
+        if data is None:
+            self.issue("warning", "layout_not_recognised",
+                       f"{self.where(grid)}: review and litigation table without a row of its 15 figures; not read", grid.page)
+            return
+        header_rows = grid.rows[:data]
+        v = {k: self.cell_value(grid, data, c, " ".join(k), None) for k, c in cols.items()}
+        self.add("rv_corrected", v[("行政复议", "结果纠正")], "件", grid, data, header_rows)
+        self.add("rv_total", v[("行政复议", "总计")], "件", grid, data, header_rows)
+        for field_id, result in (("lt_corrected", "结果纠正"), ("lt_total", "总计")):
+            a, b = v[("未经复议直接起诉", result)], v[("复议后起诉", result)]
+            if a is not None and b is not None:
+                self.add(field_id, a + b, "件", grid, data, header_rows)
+        for part in REVIEW_PARTS:
+            results = [v[(part, x)] for x in REVIEW_RESULTS[:4]]
+            total = v[(part, "总计")]
+            if total is not None and all(x is not None for x in results) and abs(sum(results) - total) > 1e-9:
+                self.issue("warning", "identity_failed",
+                           f"{self.where(grid)}: {part} 总计 = {_fmt(total)} but its four results sum to {_fmt(sum(results))}",
+                           grid.page_of(data), "rv_total" if part == "行政复议" else "lt_total")
+
+
+def read_disclosure_tables(grids: list[Grid]) -> DisclosureTables:
+    """Figures of tables 二, 三 and 四 of either template, with the checks as issues."""
+    reader = _Reader()
+    template, hits = detect_template(grids)
+    reader.out.template = template
+    proactive_seen = False
+    for grid in grids:
+        labels = [_label(c) for row in grid.rows for c in row]
+        joined = "".join(dict.fromkeys(labels))
+        if any("本年新收政府信息公开申请数量" in x for x in labels):
+            reader.requests(grid)
+        elif "行政复议" in joined and "行政诉讼" in joined:
+            reader.reviews(grid)
+        if any(row and _label(row[0]) == "信息内容" for row in grid.rows):
+            proactive_seen = True
+            if template is not None:
+                reader.proactive(grid, template)
+    if proactive_seen and template is None:
+        reader.issue("warning", "template_unknown",
+                     "the 主动公开 table uses the wording of neither the 2019–2020 nor the 2021 template "
+                     f"(cue cells: 2019 {hits['2019']}, 2021 {hits['2021']}); it is not read")
+    # requests received + carried in = handled + carried out
+    got = {v["field_id"]: v for v in reader.out.values}
+    if all(f in got for f in ("rq_new", "rq_carried_in", "rq_total_handled", "rq_carried_out")):
+        left = got["rq_new"]["value"] + got["rq_carried_in"]["value"]
+        right = got["rq_total_handled"]["value"] + got["rq_carried_out"]["value"]
+        if abs(left - right) > 1e-9:
+            reader.issue("warning", "identity_failed",
+                         f"requests: 一、本年新收 + 二、上年结转 = {_fmt(left)} but （七）总计 + 四、结转下年度继续办理 = {_fmt(right)}",
+                         got["rq_total_handled"]["source_page"], "rq_total_handled")
+    return reader.out
+
+
+def extract_disclosure_tables(grids: list[Grid]) -> list[dict]:
+    """The figures of the report's tables (see `read_disclosure_tables` for the checks)."""
+    return read_disclosure_tables(grids).values

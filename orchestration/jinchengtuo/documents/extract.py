@@ -332,11 +332,54 @@ def extract_file(path: Path, *, documents_root: Path, streets: StreetDirectory) 
         res.reason = f"{len(res.values)} figure(s) read from the prose" if res.values else "no field of fields.csv found in the text"
     elif doc_type == "info_disclosure" and html is not None:
         _disclosure_values(res, html, issue)
+    elif doc_type in ("final_accounts", "budget"):
+        _finance_values(res, issue, fmt=fmt, data=data, blocks=blocks, html=html)
     else:
         res.status = "partial"
         res.reason = f"identified as {doc_type}; this extractor version does not read {doc_type} tables in {fmt.upper()} yet"
         issue("warning", "tables_not_read", f"{rel.as_posix()}: {res.reason}")
     return res
+
+
+def _finance_table_grids(fmt: str, data: bytes, html: "HtmlDocument | None"):
+    """(grids, None) for a final-accounts or budget document, or (None, reason) when the tables
+    of this format cannot be read (a text file has none; PDF/DOCX need documents.pdf_tables)."""
+    from jinchengtuo.documents.grids import html_grids
+
+    if fmt == "html" and html is not None:
+        return html_grids(html.soup, html.table_sections), None
+    if fmt not in ("pdf", "docx"):
+        return None, f"a {fmt.upper()} file has no tables to read"
+    try:
+        from jinchengtuo.documents import pdf_tables
+    except ModuleNotFoundError as exc:  # not there yet; a missing dependency inside it is an error
+        if exc.name != "jinchengtuo.documents.pdf_tables":
+            raise
+        return None, f"this extractor version does not read tables in {fmt.upper()} yet (no documents.pdf_tables)"
+    return (pdf_tables.pdf_grids(data) if fmt == "pdf" else pdf_tables.docx_grids(data)), None
+
+
+def _finance_values(res: DocumentResult, issue, *, fmt: str, data: bytes, blocks: list[Block], html: "HtmlDocument | None") -> None:
+    """Tables (and staff prose) of a final-accounts or budget document; required fields decide the status."""
+    from jinchengtuo.documents.finance import extract_finance, missing_required
+
+    grids, not_read = _finance_table_grids(fmt, data, html)
+    values, issues = extract_finance(res.doc_type, grids or [], [(b.page, b.text) for b in blocks], year=res.year)
+    res.values.extend(values)
+    for i in issues:
+        issue(i["severity"], i["code"], f"{res.source_path}: {i['message']}", i["source_page"], i["field_id"])
+    need = missing_required(res.doc_type, values)
+    if not_read is not None:
+        res.status = "partial"
+        res.reason = f"identified as {res.doc_type}; {not_read}" + (f"; required field(s) not found: {', '.join(need)}" if need else "")
+        issue("warning", "tables_not_read", f"{res.source_path}: {res.reason}")
+    elif need:
+        res.status = "partial"
+        res.reason = f"required field(s) not found: {', '.join(need)} ({len(grids)} table(s) in the {fmt.upper()})"
+        issue("warning", "missing_required", f"{res.source_path}: {res.reason}")
+    else:
+        res.status = "extracted"
+        res.reason = f"{len(values)} figure(s) read from the tables and the prose"
 
 
 DISCLOSURE_REQUIRED = (
