@@ -31,7 +31,7 @@ import pandas as pd
 from jinchengtuo.reference.streets import StreetDirectory
 from jinchengtuo.warehouse.schema import columns
 
-EXTRACTOR_VERSION = "0.1.0-prose"
+EXTRACTOR_VERSION = "0.2.0-finance"
 PROSE_TYPES = ("rule_of_law", "work_summary")
 TABLE_TYPES = ("final_accounts", "budget", "info_disclosure")
 
@@ -342,21 +342,19 @@ def extract_file(path: Path, *, documents_root: Path, streets: StreetDirectory) 
 
 
 def _finance_table_grids(fmt: str, data: bytes, html: "HtmlDocument | None"):
-    """(grids, None) for a final-accounts or budget document, or (None, reason) when the tables
-    of this format cannot be read (a text file has none; PDF/DOCX need documents.pdf_tables)."""
+    """(grids, None) for a final-accounts or budget document, or (None, reason) when its tables
+    cannot be read (a text file has none; a PDF/DOCX whose tables are damaged)."""
     from jinchengtuo.documents.grids import html_grids
+    from jinchengtuo.documents.pdf_tables import TableReadError, docx_grids, pdf_grids
 
     if fmt == "html" and html is not None:
         return html_grids(html.soup, html.table_sections), None
     if fmt not in ("pdf", "docx"):
         return None, f"a {fmt.upper()} file has no tables to read"
     try:
-        from jinchengtuo.documents import pdf_tables
-    except ModuleNotFoundError as exc:  # not there yet; a missing dependency inside it is an error
-        if exc.name != "jinchengtuo.documents.pdf_tables":
-            raise
-        return None, f"this extractor version does not read tables in {fmt.upper()} yet (no documents.pdf_tables)"
-    return (pdf_tables.pdf_grids(data) if fmt == "pdf" else pdf_tables.docx_grids(data)), None
+        return (pdf_grids(data) if fmt == "pdf" else docx_grids(data)), None
+    except TableReadError as exc:
+        return None, f"its tables cannot be read ({exc})"
 
 
 def _finance_values(res: DocumentResult, issue, *, fmt: str, data: bytes, blocks: list[Block], html: "HtmlDocument | None") -> None:
