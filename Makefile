@@ -23,12 +23,9 @@ $(VENV)/.installed: pyproject.toml
 sample: install
 	@if [ -d "$${JCT_SOURCES:-sources}/documents" ]; then \
 		echo "documents found in $${JCT_SOURCES:-sources}/documents"; \
-	elif $(BIN)/jinchengtuo sample-corpus --help >/dev/null 2>&1; then \
-		echo "generating the sample document corpus into $${JCT_SOURCES:-sources}/ …"; \
-		$(BIN)/jinchengtuo sample-corpus --out "$${JCT_SOURCES:-sources}"; \
 	else \
-		echo "NOTE: this version has no sample document generator and $${JCT_SOURCES:-sources}/documents is empty:"; \
-		echo "      the warehouse is built from the reference and census data only (see README)."; fi
+		echo "generating the sample document corpus into $${JCT_SOURCES:-sources}/ …"; \
+		$(BIN)/jinchengtuo sample-corpus --out "$${JCT_SOURCES:-sources}"; fi
 
 run: sample
 	$(BIN)/jinchengtuo refresh

@@ -143,6 +143,27 @@ def to_pdf(doc: Doc) -> bytes:
     return buf.getvalue()
 
 
+def _text_width(text: str, fs: float) -> float:
+    return sum(fs if ord(ch) > 0x2E7F else fs * 0.5 for ch in text)
+
+
+def _wrap(text: str, width: float, fs: float) -> str:
+    """Break `text` into lines no wider than `width` points (CJK characters are square)."""
+    if _text_width(text, fs) <= width:
+        return text
+    lines, line, w = [], "", 0.0
+    for ch in text:
+        cw = fs if ord(ch) > 0x2E7F else fs * 0.5
+        if line and w + cw > width:
+            lines.append(line)
+            line, w = "", 0.0
+        line += ch
+        w += cw
+    if line:
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def _pdf_table(block: Table, width: float, RLTable, TableStyle, Paragraph, ParagraphStyle, colors):
     grid, spans = expand(block.rows)
     ncols = len(grid[0])
@@ -150,7 +171,6 @@ def _pdf_table(block: Table, width: float, RLTable, TableStyle, Paragraph, Parag
     total = sum(rel)
     widths = [width * w / total for w in rel]
     fs = block.font_size
-    cell_style = ParagraphStyle("cell", fontName=FONT, fontSize=fs, leading=fs + 2.5, wordWrap="CJK")
     data = []
     for r, row in enumerate(grid):
         out = []
@@ -159,14 +179,12 @@ def _pdf_table(block: Table, width: float, RLTable, TableStyle, Paragraph, Parag
                 out.append("")
                 continue
             span_w = sum(widths[c:c + cell.colspan])
-            # long labels wrap inside their cell; short ones stay plain strings (faster)
-            if len(cell.text) * fs > span_w - 6:
-                out.append(Paragraph(html.escape(cell.text), cell_style))
-            else:
-                out.append(cell.text)
+            # long labels wrap inside their cell as explicit lines (plain strings are several
+            # times faster to lay out than Paragraphs)
+            out.append(_wrap(cell.text, span_w - 6, fs))
         data.append(out)
     style = [
-        ("FONT", (0, 0), (-1, -1), FONT, fs),
+        ("FONT", (0, 0), (-1, -1), FONT, fs, fs + 2.5),
         ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("TOPPADDING", (0, 0), (-1, -1), 2),
