@@ -266,7 +266,7 @@ def _pdf_report() -> bytes:
             c = 0
             while c < len(row):
                 c2 = c
-                while c2 + 1 < len(row) and row[c2 + 1] == row[c] and row[c]:
+                while c2 + 1 < len(row) and row[c2 + 1] == row[c] and row[c] and not re.fullmatch(r"[\d+\-.,]+", row[c]):
                     c2 += 1
                 if c2 > c:
                     spans.append(("SPAN", (c, r), (c2, r)))

@@ -337,20 +337,98 @@ class _Reader:
                            grid.page_of(data), "rv_total" if part == "行政复议" else "lt_total")
 
 
+PROACTIVE_ROWS = {"规章", "规范性文件", "行政规范性文件", "行政许可", "其他对外管理服务事项", "行政处罚", "行政强制", "行政事业性收费", "政府集中采购"}
+REQUEST_ROW_CUES = ("上年结转", "本年度办理结果", "予以公开", "部分公开", "不予公开", "无法提供", "不予处理", "其他处理", "总计", "结转下年度")
+
+
+def _kinds(grid: Grid) -> set[str]:
+    labels = [_label(c) for row in grid.rows for c in row]
+    joined = "".join(dict.fromkeys(labels))
+    kinds = set()
+    if any("本年新收政府信息公开申请数量" in x for x in labels):
+        kinds.add("requests")
+    elif "行政复议" in joined and "行政诉讼" in joined:
+        kinds.add("reviews")
+    if any(row and _label(row[0]) == "信息内容" for row in grid.rows):
+        kinds.add("proactive")
+    return kinds
+
+
+def _label_width(grid: Grid, start: int = 0) -> int | None:
+    """Columns left of the first number in the first row (from `start`) that has one."""
+    for row in grid.rows[start:]:
+        col = next((c for c, x in enumerate(row) if _num(x) is not None), None)
+        if col is not None:
+            return col
+    return None
+
+
+def _widen(rows: list[list[str]], at: int, by: int) -> list[list[str]]:
+    """Insert `by` columns after the label column `at - 1`, repeating its text (as a span would)."""
+    return [r[:at] + [r[at - 1] if at > 0 else ""] * by + r[at:] for r in rows]
+
+
+def _merge_continuations(grids: list[Grid]) -> tuple[list[Grid], list[dict]]:
+    """Join the part of table 二 or 三 that a PDF reader returned as a grid of its own after a page
+    break (its columns ruled differently, so it was not continued): a grid with no header, on a
+    later page, whose first row carries the labels of the table before it. Label columns may
+    differ (a span on one page, drawn cells on the next); the figure columns must match."""
+    out: list[Grid] = []
+    issues: list[dict] = []
+    for grid in grids:
+        prev = out[-1] if out else None
+        kinds = _kinds(grid)
+        first = next((r for r in grid.rows if any(c.strip() for c in r)), None)
+        if (prev is None or kinds or first is None or grid.page <= max(prev.row_pages or [prev.page])
+                or (grid.caption and "续" not in grid.caption)):
+            out.append(grid)
+            continue
+        prev_kinds = _kinds(prev)
+        label = _label("".join(dict.fromkeys(c for c in first if _num(c) is None)))
+        if "requests" in prev_kinds:
+            anchor = next(r for r, row in enumerate(prev.rows) if "本年新收政府信息公开申请数量" in _label("".join(row)))
+            continues = any(cue in label for cue in REQUEST_ROW_CUES) or any(SUB_ITEM.match(c) for c in first)
+        elif "proactive" in prev_kinds:
+            anchor = next(r for r, row in enumerate(prev.rows) if row and _label(row[0]) == "信息内容")
+            continues = _label(first[0]) in PROACTIVE_ROWS or _label(first[0]).startswith("第二十条")
+        else:
+            continues = False
+        if not continues:
+            out.append(grid)
+            continue
+        left_prev, left_next = _label_width(prev, anchor), _label_width(grid)
+        if left_prev is None or left_next is None or prev.width - left_prev != grid.width - left_next:
+            issues.append({"severity": "warning", "code": "layout_not_recognised", "field_id": None, "source_page": grid.page,
+                           "message": f"table {grid.index} on page {grid.page} looks like the continuation of table {prev.index} "
+                                      f"but its figure columns do not line up with it ({grid.width - (left_next or 0)} against "
+                                      f"{prev.width - (left_prev or 0)}); read on its own"})
+            out.append(grid)
+            continue
+        prev_rows, next_rows = [list(r) for r in prev.rows], [list(r) for r in grid.rows]
+        if left_next > left_prev:
+            prev_rows = _widen(prev_rows, left_prev, left_next - left_prev)
+        elif left_prev > left_next:
+            next_rows = _widen(next_rows, left_next, left_prev - left_next)
+        pages = (prev.row_pages or [prev.page] * len(prev.rows)) + (grid.row_pages or [grid.page] * len(grid.rows))
+        out[-1] = Grid(prev.index, prev_rows + next_rows, prev.page, prev.caption, prev.unit, pages)
+    return out, issues
+
+
 def read_disclosure_tables(grids: list[Grid]) -> DisclosureTables:
     """Figures of tables 二, 三 and 四 of either template, with the checks as issues."""
     reader = _Reader()
     template, hits = detect_template(grids)
     reader.out.template = template
+    grids, merge_issues = _merge_continuations(grids)
+    reader.out.issues.extend(merge_issues)
     proactive_seen = False
     for grid in grids:
-        labels = [_label(c) for row in grid.rows for c in row]
-        joined = "".join(dict.fromkeys(labels))
-        if any("本年新收政府信息公开申请数量" in x for x in labels):
+        kinds = _kinds(grid)
+        if "requests" in kinds:
             reader.requests(grid)
-        elif "行政复议" in joined and "行政诉讼" in joined:
+        elif "reviews" in kinds:
             reader.reviews(grid)
-        if any(row and _label(row[0]) == "信息内容" for row in grid.rows):
+        if "proactive" in kinds:
             proactive_seen = True
             if template is not None:
                 reader.proactive(grid, template)
