@@ -646,8 +646,33 @@ def _latest_year(headers: list[str], cols: list[int]) -> list[int]:
 # --------------------------------------------------------------------------- units
 
 
-def _declared_unit(grid: Grid, lay: Layout) -> str | None:
-    unit = grid.unit
+def _unit_near_caption(grid: Grid, pages: dict[int, list[str]]) -> str | None:
+    """The unit line written next to the table's caption in the page text ('支出决算表' then
+    '单位：元'), for a table reader that did not attach it: the nearest within three lines,
+    after the caption first."""
+    cap = _norm(grid.caption)
+    if not cap:
+        return None
+    lines = pages.get(grid.page, [])
+    for i, line in enumerate(lines):
+        if _norm(line) != cap:
+            continue
+        for k in (1, 2, 3):
+            if i + k >= len(lines):
+                break
+            unit = unit_from_header(lines[i + k])
+            if unit:
+                return unit
+            if not re.search(r"单位|表|\d", lines[i + k]):
+                break  # the table's own text begins
+        for k in (1, 2):
+            if i - k >= 0 and unit_from_header(lines[i - k]):
+                return unit_from_header(lines[i - k])
+    return None
+
+
+def _declared_unit(grid: Grid, lay: Layout, pages: dict[int, list[str]]) -> str | None:
+    unit = grid.unit or _unit_near_caption(grid, pages)
     if unit is None:
         for text in [*lay.titles, *lay.headers]:
             unit = unit_from_header(text)
@@ -723,7 +748,8 @@ def _staff(state: _State, blocks: list[tuple[int, str]], year: int | None) -> No
                 if n.percent or n.approximate or n.value != int(n.value) or n.value < 0:
                     continue
                 after = sentence[n.end:]
-                if not re.match(r"\s*(?:名|人)(?!次)", after):
+                measure = re.match(r"\s*(名|人|个)(?!次)", after)
+                if not measure:
                     continue
                 clause_start = max(sentence.rfind(ch, 0, n.start) for ch in "，,、(（") + 1
                 clause = sentence[clause_start:n.start]
@@ -739,6 +765,8 @@ def _staff(state: _State, blocks: list[tuple[int, str]], year: int | None) -> No
                     kind = "contract"
                 if kind is None or (kind == "actual" and re.search(r"编外|聘|退休|离休|临时", clause)):
                     continue
+                if measure.group(1) == "个" and not kind.startswith("posts"):
+                    continue  # posts are counted in 个, people are not
                 source = " ".join(sentence.split())
                 found.setdefault(kind, []).append((n.value, page, source[:MAX_SOURCE]))
     posts = found.get("posts")
@@ -784,6 +812,9 @@ def extract_finance(doc_type: str, grids: list[Grid], blocks: list[tuple[int, st
         raise ValueError(f"extract_finance reads final_accounts and budget documents, not {doc_type!r}")
     prefix = "fa" if doc_type == "final_accounts" else "bu"
     state = _State(doc_type)
+    pages: dict[int, list[str]] = {}
+    for page, text in blocks:
+        pages.setdefault(page, []).extend(ln.strip() for ln in str(text).splitlines() if ln.strip())
     pending = []
     for grid in grids:
         if not grid.rows:
@@ -795,7 +826,7 @@ def extract_finance(doc_type: str, grids: list[Grid], blocks: list[tuple[int, st
         kind = classify(doc_type, caption, lay.headers)
         if kind is None or not lay.data:
             continue
-        pending.append((grid, kind, lay, _declared_unit(grid, lay)))
+        pending.append((grid, kind, lay, _declared_unit(grid, lay, pages)))
     tables = _resolve_units(state, pending)
     order = ("expenditure", "summary", "gpb", "three_public")
     summaries: list[dict[str, _Candidate]] = []
