@@ -44,15 +44,18 @@ PROSE_TEXT = ("本街道2022年度收入支出决算总体情况说明：收入�
               "支出总计相应增加。以下各表单位均以表头所示为准。")
 
 
-def _footer(canvas, doc):
-    canvas.setFont(FONT, 9)
-    canvas.drawCentredString(doc.pagesize[0] / 2, 20, f"第 {doc.page} 页")
+def _pdf(story, pagesize=A4, running_head: str = "") -> bytes:
+    """Pages numbered 第 N 页 at the foot, with an optional running head on every page."""
 
+    def furniture(canvas, doc):
+        canvas.setFont(FONT, 9)
+        canvas.drawCentredString(doc.pagesize[0] / 2, 20, f"第 {doc.page} 页")
+        if running_head:
+            canvas.drawString(40, doc.pagesize[1] - 30, f"{running_head}  {doc.page}")
 
-def _pdf(story, pagesize=A4) -> bytes:
     buf = io.BytesIO()
     SimpleDocTemplate(buf, pagesize=pagesize, leftMargin=40, rightMargin=40, topMargin=45, bottomMargin=45).build(
-        story, onFirstPage=_footer, onLaterPages=_footer)
+        story, onFirstPage=furniture, onLaterPages=furniture)
     return buf.getvalue()
 
 
@@ -156,7 +159,7 @@ def paged_pdf() -> bytes:
         Paragraph("部门决算表3", CAPTION),
         _table(LONG_HEADER + _long_body(3, 500), LONG_SPANS, widths=[200, 140, 140], right_from=(1, 2)),
     ]
-    return _pdf(story)
+    return _pdf(story, running_head="某某街道2022年部门决算")
 
 
 def test_table_over_page_breaks_with_and_without_repeated_header(paged_pdf):
@@ -259,3 +262,91 @@ def test_filled_rectangle_borders_page_frame_and_run_together_text():
     assert _rows(g) == [["收入科目", "预算数", "备注"],
                         ["财政拨款", "1,000.00", "—"],
                         ["其他收入", "20.00", ""]]
+
+
+# ----------------------------------------------------------------------------- DOCX
+
+def _docx() -> bytes:
+    import docx
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    d = docx.Document()
+    d.add_paragraph("2022年某某街道部门预算")
+    d.add_paragraph(PROSE_TEXT)
+    d.add_paragraph("支出预算表")
+    d.add_paragraph("单位：万元")
+    t = d.add_table(rows=4, cols=4)
+    t.style = "Table Grid"
+    t.cell(0, 0).merge(t.cell(0, 1)).text = "项目"
+    t.cell(0, 2).merge(t.cell(1, 2)).text = "合计"
+    t.cell(0, 3).merge(t.cell(1, 3)).text = "项目支出"
+    for j, text in enumerate(["科目编码", "科目名称"]):
+        t.cell(1, j).text = text
+    values = [["201", "一般公共服务支出", "1,234.00", "-"], ["20101", "", "(5.00)", ""]]
+    for i, row in enumerate(values, start=2):
+        for j, text in enumerate(row):
+            t.cell(i, j).text = text
+    label = t.cell(3, 1)
+    label.text = "政府办公厅（室）及相关"  # a label in two paragraphs of one cell
+    label.add_paragraph("机构事务")
+    d.add_paragraph(PROSE_TEXT)
+    d.add_section()  # the next table is in section 2
+    d.add_paragraph("“三公”经费支出预算表")
+    d.add_paragraph("公开03表 单位：元")
+    t2 = d.add_table(rows=2, cols=3)
+    t2.style = "Table Grid"
+    for j, text in enumerate(["合计", "公务接待费", "公务用车运行费"]):
+        t2.cell(0, j).text = text
+    t2.cell(1, 1).text = "4.50"
+    t2.cell(1, 2).text = "8.00"
+    # the second row starts one grid column late (w:gridBefore), as Word allows
+    tr = t2.rows[1]._tr
+    tr.remove(tr.tc_lst[0])
+    tr_pr = tr.get_or_add_trPr()
+    grid_before = OxmlElement("w:gridBefore")
+    grid_before.set(qn("w:val"), "1")
+    tr_pr.insert(0, grid_before)
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def test_docx_merged_cells_captions_sections():
+    grids = docx_grids(_docx())
+    assert len(grids) == 2
+    a, b = grids
+    assert (a.index, a.page, a.caption, a.unit) == (1, 1, "支出预算表", "万元")
+    assert _rows(a) == [
+        ["项目", "项目", "合计", "项目支出"],
+        ["科目编码", "科目名称", "合计", "项目支出"],
+        ["201", "一般公共服务支出", "1,234.00", "-"],
+        ["20101", "政府办公厅（室）及相关机构事务", "(5.00)", ""],
+    ]
+    assert a.row_pages == [1] * 4
+    assert (b.index, b.page, b.caption, b.unit) == (2, 2, "“三公”经费支出预算表", "元")
+    assert _rows(b) == [["合计", "公务接待费", "公务用车运行费"], ["", "4.50", "8.00"]]
+
+
+# ----------------------------------------------------------------------------- errors and helpers
+
+def test_unreadable_input_says_why():
+    with pytest.raises(TableReadError, match="PDF"):
+        pdf_grids(b"%PDF-1.4 truncated")
+    with pytest.raises(TableReadError, match="DOCX"):
+        docx_grids(b"PK\x03\x04 not a zip")
+
+
+def test_prose_only_pdf_has_no_tables():
+    assert pdf_grids(_pdf([Paragraph(PROSE_TEXT, PROSE)] * 3)) == []
+
+
+def test_joining_and_captions():
+    assert join_pieces(["政府办公厅（室）及相关机", "构事务"]) == "政府办公厅（室）及相关机构事务"
+    assert join_pieces(["20101", "人大事务"], wrapped=False) == "20101 人大事务"
+    assert join_pieces(["合", "计"], wrapped=False) == "合计"
+    assert join_pieces(["1,234,", "567.00"]) == "1,234,567.00"
+    assert join_pieces(["Total", "expenditure"]) == "Total expenditure"
+    assert caption_and_unit(["部门决算表3", "支出决算表", "公开02表 单位：元"]) == ("支出决算表", "元")
+    assert caption_and_unit(["公开02表 单位：元"]) == ("公开02表", "元")
+    assert caption_and_unit(["一般公共预算支出表（单位：万元）"]) == ("一般公共预算支出表", "万元")

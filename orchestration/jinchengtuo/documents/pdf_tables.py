@@ -307,13 +307,21 @@ def _frames(hs: list[_Seg], vs: list[_Seg]) -> list[_Frame]:
     return frames
 
 
-def _covered(segs: list[_Seg], pos: float, a: float, b: float) -> bool:
-    """Whether a segment at `pos` covers the middle of [a, b]."""
-    d = min(2.0, (b - a) * 0.25)
+def _drawn_at(segs: list[_Seg], positions: list[float]) -> list[list[tuple[float, float]]]:
+    """For every boundary position (sorted), the extents of the segments drawn along it."""
+    out: list[list[tuple[float, float]]] = [[] for _ in positions]
     for s in segs:
-        if abs(s.pos - pos) <= SNAP and s.a <= a + d and s.b >= b - d:
-            return True
-    return False
+        i = bisect_right(positions, s.pos)
+        k = min((k for k in (i - 1, i) if 0 <= k < len(positions)), key=lambda k: abs(positions[k] - s.pos))
+        if abs(positions[k] - s.pos) <= SNAP:
+            out[k].append((s.a, s.b))
+    return out
+
+
+def _covered(extents: list[tuple[float, float]], a: float, b: float) -> bool:
+    """Whether a drawn segment covers [a, b] (but for its ends: lines meet with a gap or overlap)."""
+    d = min(2.0, (b - a) * 0.25)
+    return any(sa <= a + d and sb >= b - d for sa, sb in extents)
 
 
 # ----------------------------------------------------------------------------- words to cells
@@ -323,20 +331,18 @@ Word = tuple  # (x0, y0, x1, y1, text)
 
 def _lines_of(words: list[Word]) -> list[list[Word]]:
     """Words grouped into visual lines (top to bottom), each left to right."""
-    lines: list[list] = []  # [y0, y1, words]
-    for w in sorted(words, key=lambda w: (w[1] + w[3]) / 2):
-        cy = (w[1] + w[3]) / 2
-        if lines and lines[-1][0] - 0.5 <= cy <= lines[-1][1] + 0.5:
-            ln = lines[-1]
-            ln[2].append(w)
-            ln[0], ln[1] = min(ln[0], w[1]), max(ln[1], w[3])
-            # keep the band tight: a taller word must not swallow the next line
-            hgt = min(x[3] - x[1] for x in ln[2])
-            ln[0], ln[1] = cy - hgt / 2, cy + hgt / 2
+    if len(words) == 1:
+        return [list(words)]
+    lines: list[tuple[float, list[Word]]] = []  # (bottom of the line's first word, words)
+    for w in sorted(words, key=lambda w: w[1] + w[3]):
+        # words come by their vertical centre: one belongs to the current line while its
+        # centre is above the bottom of the line's first word (smaller text on the same
+        # baseline, such as a unit beside a caption, stays on the line)
+        if lines and (w[1] + w[3]) / 2 <= lines[-1][0]:
+            lines[-1][1].append(w)
         else:
-            h = (w[3] - w[1]) / 2
-            lines.append([cy - h, cy + h, [w]])
-    return [sorted(ln[2], key=lambda w: w[0]) for ln in lines]
+            lines.append((w[3], [w]))
+    return [sorted(ws, key=lambda w: w[0]) for _, ws in lines]
 
 
 def _line_text(line: list[Word]) -> str:
@@ -344,6 +350,8 @@ def _line_text(line: list[Word]) -> str:
 
 
 def _cell_text(words: list[Word]) -> str:
+    if len(words) == 1:
+        return " ".join(words[0][4].split())
     return join_pieces([_line_text(ln) for ln in _lines_of(words)])
 
 
@@ -377,19 +385,28 @@ def _split_straddling(page, mat, word: Word, cuts: list[float]) -> list[Word]:
 
 
 @dataclass
+class _Line:
+    y0: float
+    y1: float
+    text: str
+    margin: bool  # in the top or bottom eighth of the page (where running heads live)
+
+
+@dataclass
 class _PageTable:
     rows: list[list[str]]
     frame: _Frame
-    lines_before: list[str]  # text lines between the previous table (or page top) and this one
-    text_after: bool = False  # non-furniture text below it on its page
+    lines_before: list[_Line]  # text lines between the previous table (or page top) and this one
+    lines_after: list[_Line] = field(default_factory=list)  # text lines below it on its page
 
 
 def _frame_grid(page, mat, frame: _Frame, words: list[Word]) -> list[list[str]]:
     xs, ys = frame.xs, frame.ys
     nr, nc = len(ys) - 1, len(xs) - 1
     # drawn borders between elementary cells
-    v_border = [[_covered(frame.vs, xs[j], ys[i], ys[i + 1]) for j in range(nc + 1)] for i in range(nr)]
-    h_border = [[_covered(frame.hs, ys[i], xs[j], xs[j + 1]) for j in range(nc)] for i in range(nr + 1)]
+    v_drawn, h_drawn = _drawn_at(frame.vs, xs), _drawn_at(frame.hs, ys)
+    v_border = [[_covered(v_drawn[j], ys[i], ys[i + 1]) for j in range(nc + 1)] for i in range(nr)]
+    h_border = [[_covered(h_drawn[i], xs[j], xs[j + 1]) for j in range(nc)] for i in range(nr + 1)]
     parent = list(range(nr * nc))
 
     def find(i):
@@ -407,11 +424,10 @@ def _frame_grid(page, mat, frame: _Frame, words: list[Word]) -> list[list[str]]:
     cell_words: dict[int, list[Word]] = {}
     for w in words:
         cy = (w[1] + w[3]) / 2
-        i = bisect_right(ys, cy) - 1
-        if not 0 <= i < nr:
-            continue
+        i = min(max(bisect_right(ys, cy) - 1, 0), nr - 1)  # a word is inside its frame
         # borders the word runs over (text of two cells run together into one word)
-        cuts = [xs[j] for j in range(1, nc) if v_border[i][j] and w[0] < xs[j] - 1.0 and w[2] > xs[j] + 1.0]
+        lo, hi = bisect_right(xs, w[0] + 1.0), bisect_right(xs, w[2] - 1.0)
+        cuts = [xs[j] for j in range(max(lo, 1), min(hi, nc)) if v_border[i][j]] if hi > lo else []
         pieces = _split_straddling(page, mat, w, cuts) if cuts else [w]
         for p in pieces:
             j = bisect_right(xs, (p[0] + p[2]) / 2) - 1
@@ -421,7 +437,7 @@ def _frame_grid(page, mat, frame: _Frame, words: list[Word]) -> list[list[str]]:
     return [[texts.get(find(i * nc + j), "") for j in range(nc)] for i in range(nr)]
 
 
-def _page_tables(page) -> tuple[list[_PageTable], list[str]]:
+def _page_tables(page) -> tuple[list[_PageTable], list[_Line]]:
     """Tables of one page, and the page's text lines outside tables (top to bottom)."""
     mat = page.rotation_matrix if page.rotation % 360 else None
     hs, vs = _page_segments(page, mat)
@@ -439,18 +455,36 @@ def _page_tables(page) -> tuple[list[_PageTable], list[str]]:
                 break
         else:
             outside.append(w)
-    lines = [(min(w[1] for w in ln), max(w[3] for w in ln), _line_text(ln)) for ln in _lines_of(outside)]
-    tables = []
+    height = page.rect.height or 1.0
+    lines = []
+    for ln in _lines_of(outside):
+        y0, y1 = min(w[1] for w in ln), max(w[3] for w in ln)
+        lines.append(_Line(y0, y1, _line_text(ln), y1 < height / 8 or y0 > height * 7 / 8))
+    tables: list[_PageTable] = []
     for k, f in enumerate(frames):
         rows = _frame_grid(page, mat, f, inside[k])
         if len(rows) * len(rows[0]) < 2 or not any(any(c for c in r) for r in rows):
             continue  # a box around one note, or an empty frame: not a table
         prev_bottom = tables[-1].frame.y1 if tables else float("-inf")
-        before = [t for (y0, y1, t) in lines if prev_bottom - 1 <= (y0 + y1) / 2 <= f.y0 + 1]
+        before = [ln for ln in lines if prev_bottom - 1 <= (ln.y0 + ln.y1) / 2 <= f.y0 + 1]
         tables.append(_PageTable(rows, f, before))
     for t in tables:
-        t.text_after = any((y0 + y1) / 2 > t.frame.y1 + 1 and not is_page_furniture(txt) for (y0, y1, txt) in lines)
-    return tables, [t for (_, _, t) in lines]
+        t.lines_after = [ln for ln in lines if (ln.y0 + ln.y1) / 2 > t.frame.y1 + 1]
+    return tables, lines
+
+
+_DIGITS = re.compile(r"[0-9０-９]+")
+
+
+def _running_lines(pages: list[list[_Line]]) -> set[str]:
+    """Texts (digits masked) of lines repeated in the top or bottom margin of several pages
+    (running heads and feet such as 某某街道2022年部门决算 · 第3页), unless they read as a
+    table title."""
+    seen: dict[str, int] = {}
+    for lines in pages:
+        for key in {_DIGITS.sub("#", ln.text) for ln in lines if ln.margin}:
+            seen[key] = seen.get(key, 0) + 1
+    return {k for k, n in seen.items() if n >= 2 and not CAPTION_HINT.search(UNIT_PHRASE.sub("", k))}
 
 
 def _same_columns(a: _Frame, b: _Frame) -> bool:
@@ -465,39 +499,48 @@ def pdf_grids(data: bytes) -> list[Grid]:
         doc = pymupdf.open(stream=data, filetype="pdf")
     except Exception as exc:
         raise TableReadError(f"damaged or truncated PDF ({exc})") from exc
-    grids: list[Grid] = []
-    open_table: tuple[Grid, _Frame] | None = None  # the last table, if it ran to its page's end
+    pages: list[tuple[list[_PageTable], list[_Line]]] = []
     try:
         for page_no, page in enumerate(doc, start=1):
             try:
-                tables, _ = _page_tables(page)
+                pages.append(_page_tables(page))
             except Exception as exc:
                 raise TableReadError(f"PDF page {page_no}: tables cannot be read ({exc})") from exc
-            for k, t in enumerate(tables):
-                before = [ln for ln in t.lines_before if not is_page_furniture(ln)]
-                continued = (
-                    k == 0 and open_table is not None and _same_columns(open_table[1], t.frame)
-                    and (not before or any(CONTINUED.search(ln) for ln in before))
-                )
-                if continued:
-                    grid = open_table[0]
-                    rows = t.rows
-                    n = 0
-                    while n < len(rows) and n < len(grid.rows) and rows[n] == grid.rows[n]:
-                        n += 1  # header rows repeated on the new page
-                    grid.rows.extend(rows[n:])
-                    grid.row_pages.extend([page_no] * (len(rows) - n))
-                else:
-                    caption, unit = caption_and_unit(before)
-                    if unit is None:  # a unit stated in the table's first row
-                        unit = unit_from_header(" ".join(t.rows[0]))
-                    grid = Grid(len(grids) + 1, [list(r) for r in t.rows], page_no, caption, unit, [page_no] * len(t.rows))
-                    grids.append(grid)
-                open_table = (grid, t.frame) if not t.text_after else None
-            if not tables:
-                open_table = None if page.get_text("text").strip() else open_table
     finally:
         doc.close()
+    running = _running_lines([lines for _, lines in pages]) if len(pages) > 1 else set()
+
+    def content(lines: list[_Line]) -> list[str]:
+        """Lines that are not page furniture nor running heads."""
+        return [ln.text for ln in lines if not is_page_furniture(ln.text)
+                and not (ln.margin and _DIGITS.sub("#", ln.text) in running)]
+
+    grids: list[Grid] = []
+    open_table: tuple[Grid, _Frame] | None = None  # the last table, if it ran to its page's end
+    for page_no, (tables, lines) in enumerate(pages, start=1):
+        if not tables and content(lines):
+            open_table = None  # a page of prose ends any table
+        for k, t in enumerate(tables):
+            before = content(t.lines_before)
+            continued = (
+                k == 0 and open_table is not None and _same_columns(open_table[1], t.frame)
+                and (not before or any(CONTINUED.search(ln) for ln in before))
+            )
+            if continued:
+                grid = open_table[0]
+                rows = t.rows
+                n = 0
+                while n < len(rows) and n < len(grid.rows) and rows[n] == grid.rows[n]:
+                    n += 1  # header rows repeated on the new page
+                grid.rows.extend(rows[n:])
+                grid.row_pages.extend([page_no] * (len(rows) - n))
+            else:
+                caption, unit = caption_and_unit(before)
+                if unit is None:  # a unit stated in the table's first row
+                    unit = unit_from_header(" ".join(t.rows[0]))
+                grid = Grid(len(grids) + 1, [list(r) for r in t.rows], page_no, caption, unit, [page_no] * len(t.rows))
+                grids.append(grid)
+            open_table = None if content(t.lines_after) else (grid, t.frame)
     return grids
 
 
