@@ -38,13 +38,25 @@ class Grid:
 CAPTION_HINT = re.compile(r"表|情况|明细|单位")
 
 
+def is_data_table(table) -> bool:
+    """A table of figures, not a page-layout table: it holds no other table. Government sites
+    often lay the whole page out in a table; the report's tables are nested inside it."""
+    return table.find("table") is None
+
+
+def data_tables(soup) -> list:
+    """The document's data tables in document order (see `is_data_table`)."""
+    return [t for t in soup.find_all("table") if is_data_table(t)]
+
+
 def _text_before(table, limit: int = 3) -> list[str]:
     """Up to `limit` non-empty text lines just before an HTML table (nearest last)."""
     lines: list[str] = []
     for sib in table.find_all_previous(string=True, limit=60):
         parent = sib.parent
-        if parent is not None and parent.find_parent("table") is not None:
-            break  # reached the previous table
+        holder = parent.find_parent("table") if parent is not None else None
+        if holder is not None and is_data_table(holder):
+            break  # reached the previous table (a page-layout table around everything does not count)
         text = " ".join(str(sib).split())
         if text:
             lines.append(text)
@@ -54,10 +66,10 @@ def _text_before(table, limit: int = 3) -> list[str]:
 
 
 def html_grids(soup, table_sections: dict[int, int] | None = None) -> list[Grid]:
-    """Every top-level <table> as a rectangular grid, spans repeated into the cells they cover."""
+    """Every data table (see `data_tables`) as a rectangular grid, spans repeated into the cells they cover."""
     grids = []
     table_sections = table_sections or {}
-    tables = [t for t in soup.find_all("table") if t.find_parent("table") is None]
+    tables = data_tables(soup)
     for t_index, table in enumerate(tables, start=1):
         rows: list[list[str]] = []
         pending: dict[tuple[int, int], str] = {}
