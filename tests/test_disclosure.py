@@ -1,6 +1,5 @@
 """Information-disclosure reports (政府信息公开工作年度报告): both templates, HTML / PDF / DOCX, checks."""
 
-import importlib.util
 import re
 from pathlib import Path
 
@@ -12,7 +11,6 @@ from jinchengtuo.documents.grids import Grid
 from jinchengtuo.reference import StreetDirectory
 
 FIXTURES = Path(__file__).parent / "fixtures" / "documents"
-HAVE_PDF_TABLES = importlib.util.find_spec("jinchengtuo.documents.pdf_tables") is not None
 
 DISCLOSURE_2021 = {
     "od_regdocs_issued": 3, "od_regdocs_valid": 12, "od_permits": 58, "od_penalties": 1204, "od_coercion": 37,
@@ -222,6 +220,21 @@ def test_grids_without_repeated_spans_and_rows_across_pages():
     assert extract_disclosure_tables(grids) == out.values
 
 
+def test_part_of_a_table_that_cannot_be_placed_is_reported():
+    grids = _pdf_like_grids()
+    stray = Grid(4, [["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", "申请人情况"], ["", "自然人"]], 6, "", None, [6, 6])
+    out = read_disclosure_tables(grids + [stray])
+    assert [i["code"] for i in out.issues] == ["layout_not_recognised"]
+    assert "table 4 (page 6) looks like part of the 主动公开 or 申请 table" in out.issues[0]["message"]
+    # a continuation whose figure columns do not line up is not joined, and says so
+    head, body = grids[1].rows[:4], grids[1].rows[4:]  # header, 一、本年新收, 二、上年结转 | 三、本年度办理结果 …
+    split = [Grid(1, grids[0].rows, 2, "二、主动公开政府信息情况", None), Grid(2, head, 3, "三、收到和处理政府信息公开申请情况", None),
+             Grid(3, [r + ["0"] for r in body], 4, "", None), grids[2]]
+    out = read_disclosure_tables(split)
+    assert any(i["code"] == "layout_not_recognised" and "do not line up" in i["message"] for i in out.issues)
+    assert "rq_granted" not in {v["field_id"] for v in out.values}
+
+
 def test_review_part_totals_are_checked():
     grids = _pdf_like_grids()
     grids[2].rows[3][9] = "4"  # 未经复议直接起诉: 2 + 0 + 0 + 1 stated as 4
@@ -233,8 +246,11 @@ def test_review_part_totals_are_checked():
 # ---------------------------------------------------------------- PDF and DOCX
 
 
-def _pdf_report() -> bytes:
-    """The 2019-template report as a PDF drawn with reportlab (CID font STSong-Light, ruled tables with spans)."""
+def _pdf_report(repeat_header: bool = False) -> bytes:
+    """The 2019-template report as a PDF drawn with reportlab (CID font STSong-Light, ruled tables
+    with spans). Table 三 runs over a page break; its first page holds only merged label columns,
+    so the table reader cannot continue it and returns the rest as a grid of its own (with the
+    header repeated on the new page when `repeat_header`)."""
     import io
 
     from reportlab.lib import colors
@@ -282,23 +298,29 @@ def _pdf_report() -> bytes:
                     spans.append(("SPAN", (c, r), (c, r2)))
                 r = r2 + 1
         cells = [[Paragraph(x, ParagraphStyle("cell", parent=body, fontSize=7, leading=9)) for x in row] for row in rows]
-        story += [Paragraph(caption, body), Table(cells, style=TableStyle(style + spans), repeatRows=0), Spacer(1, 10)]
+        repeat = 3 if repeat_header and caption.startswith("三") else 0
+        story += [Paragraph(caption, body), Table(cells, style=TableStyle(style + spans), repeatRows=repeat), Spacer(1, 10)]
     story.append(Paragraph("深圳市南山区粤海街道办事处 2021年1月28日", body))
     out = io.BytesIO()
     SimpleDocTemplate(out, pagesize=landscape(A4)).build(story)
     return out.getvalue()
 
 
-def test_pdf_report(tmp_path, streets):
-    r = _extract(tmp_path, _pdf_report(), streets, "report.pdf")
+@pytest.mark.parametrize("repeat_header", [False, True])
+def test_pdf_report(tmp_path, streets, repeat_header):
+    data = _pdf_report(repeat_header)
+    from jinchengtuo.documents.pdf_tables import pdf_grids
+
+    grids = pdf_grids(data)
+    assert grids[1].page == 1 and grids[2].page == 2 and not grids[2].caption  # table 三 split by the page break
+    assert ("申请人情况" in grids[2].rows[0]) == repeat_header
+    r = _extract(tmp_path, data, streets, "report.pdf")
     assert (r.file_format, r.doc_type, r.street_code, r.year) == ("pdf", "info_disclosure", "440305007", 2020)
-    if not HAVE_PDF_TABLES:
-        assert r.status == "partial" and "does not read tables in PDF yet" in r.reason
-        assert _values(r) == {"od_items_published": 2048}
-        return
     assert _values(r) == DISCLOSURE_2019, r.issues
     assert r.status == "extracted" and "2019–2020 template" in r.reason
-    assert not _flagged(r)
+    assert not _flagged(r) and not _flagged(r, "layout_not_recognised")
+    rows = {v["field_id"]: v for v in r.values}
+    assert rows["rq_new"]["source_page"] == 1 and rows["rq_total_handled"]["source_page"] == 2
 
 
 def test_docx_report(tmp_path, streets):
@@ -329,8 +351,5 @@ def test_docx_report(tmp_path, streets):
     d.save(buf)
     r = _extract(tmp_path, buf.getvalue(), streets, "report.docx")
     assert (r.file_format, r.doc_type, r.year) == ("docx", "info_disclosure", 2022)
-    if not HAVE_PDF_TABLES:
-        assert r.status == "partial" and "does not read tables in DOCX yet" in r.reason
-        return
     assert _values(r) == DISCLOSURE_2021, r.issues
     assert r.status == "extracted" and not _flagged(r)

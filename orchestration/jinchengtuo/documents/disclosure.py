@@ -338,6 +338,7 @@ class _Reader:
 
 
 PROACTIVE_ROWS = {"规章", "规范性文件", "行政规范性文件", "行政许可", "其他对外管理服务事项", "行政处罚", "行政强制", "行政事业性收费", "政府集中采购"}
+REQUEST_HEADER_CUES = ("申请人情况", "勾稽关系", "自然人", "法人或其他组织", "商业企业")
 REQUEST_ROW_CUES = ("上年结转", "本年度办理结果", "予以公开", "部分公开", "不予公开", "无法提供", "不予处理", "其他处理", "总计", "结转下年度")
 
 
@@ -369,10 +370,12 @@ def _widen(rows: list[list[str]], at: int, by: int) -> list[list[str]]:
 
 
 def _merge_continuations(grids: list[Grid]) -> tuple[list[Grid], list[dict]]:
-    """Join the part of table 二 or 三 that a PDF reader returned as a grid of its own after a page
-    break (its columns ruled differently, so it was not continued): a grid with no header, on a
-    later page, whose first row carries the labels of the table before it. Label columns may
-    differ (a span on one page, drawn cells on the next); the figure columns must match."""
+    """Join the part of table 二, 三 or 四 that a PDF reader returned as a grid of its own after a
+    page break (its columns ruled differently, so it was not continued): a grid without a caption,
+    on a later page, whose first row carries the labels of the table before it (for 三 after the
+    header repeated on the new page). Label columns may differ (a span on one page, drawn cells on
+    the next); the figure columns must match. Table 四 continues when its first part is header
+    rows only and the next grid starts with the 结果维持 … 总计 row."""
     out: list[Grid] = []
     issues: list[dict] = []
     for grid in grids:
@@ -384,6 +387,24 @@ def _merge_continuations(grids: list[Grid]) -> tuple[list[Grid], list[dict]]:
             out.append(grid)
             continue
         prev_kinds = _kinds(prev)
+        rows = grid.rows
+        if "reviews" in prev_kinds:
+            if not any(_num(c) is not None for r in prev.rows for c in r) and sum(_label(c) == "结果纠正" for c in first) >= 3:
+                width = max(prev.width, grid.width)
+                padded = [list(r) + [""] * (width - len(r)) for r in prev.rows + grid.rows]
+                pages = (prev.row_pages or [prev.page] * len(prev.rows)) + (grid.row_pages or [grid.page] * len(grid.rows))
+                out[-1] = Grid(prev.index, padded, prev.page, prev.caption, prev.unit, pages)
+            else:
+                out.append(grid)
+            continue
+        if "requests" in prev_kinds:  # the header repeated on the new page is dropped
+            repeated = 0
+            while repeated < len(rows) and not any(_num(c) is not None for c in rows[repeated]) and any(
+                    cue in _label("".join(rows[repeated])) for cue in REQUEST_HEADER_CUES):
+                repeated += 1
+            if repeated < len(rows):
+                rows = rows[repeated:]
+                first = rows[0]
         label = _label("".join(dict.fromkeys(c for c in first if _num(c) is None)))
         if "requests" in prev_kinds:
             anchor = next(r for r, row in enumerate(prev.rows) if "本年新收政府信息公开申请数量" in _label("".join(row)))
@@ -396,20 +417,21 @@ def _merge_continuations(grids: list[Grid]) -> tuple[list[Grid], list[dict]]:
         if not continues:
             out.append(grid)
             continue
-        left_prev, left_next = _label_width(prev, anchor), _label_width(grid)
-        if left_prev is None or left_next is None or prev.width - left_prev != grid.width - left_next:
+        cont = Grid(grid.index, rows, grid.page, grid.caption, grid.unit, (grid.row_pages or [grid.page] * len(grid.rows))[len(grid.rows) - len(rows):])
+        left_prev, left_next = _label_width(prev, anchor), _label_width(cont)
+        if left_prev is None or left_next is None or prev.width - left_prev != cont.width - left_next:
             issues.append({"severity": "warning", "code": "layout_not_recognised", "field_id": None, "source_page": grid.page,
                            "message": f"table {grid.index} on page {grid.page} looks like the continuation of table {prev.index} "
-                                      f"but its figure columns do not line up with it ({grid.width - (left_next or 0)} against "
+                                      f"but its figure columns do not line up with it ({cont.width - (left_next or 0)} against "
                                       f"{prev.width - (left_prev or 0)}); read on its own"})
             out.append(grid)
             continue
-        prev_rows, next_rows = [list(r) for r in prev.rows], [list(r) for r in grid.rows]
+        prev_rows, next_rows = [list(r) for r in prev.rows], [list(r) for r in cont.rows]
         if left_next > left_prev:
             prev_rows = _widen(prev_rows, left_prev, left_next - left_prev)
         elif left_prev > left_next:
             next_rows = _widen(next_rows, left_next, left_prev - left_next)
-        pages = (prev.row_pages or [prev.page] * len(prev.rows)) + (grid.row_pages or [grid.page] * len(grid.rows))
+        pages = (prev.row_pages or [prev.page] * len(prev.rows)) + cont.row_pages
         out[-1] = Grid(prev.index, prev_rows + next_rows, prev.page, prev.caption, prev.unit, pages)
     return out, issues
 
@@ -428,6 +450,10 @@ def read_disclosure_tables(grids: list[Grid]) -> DisclosureTables:
             reader.requests(grid)
         elif "reviews" in kinds:
             reader.reviews(grid)
+        if not kinds and any(cue in _label("".join(row)) for row in grid.rows for cue in ("申请人情况", "本年度办理结果", "第二十条第")):
+            reader.issue("warning", "layout_not_recognised",
+                         f"table {grid.index} (page {grid.page}) looks like part of the 主动公开 or 申请 table "
+                         "but has neither its header nor follows it; not read", grid.page)
         if "proactive" in kinds:
             proactive_seen = True
             if template is not None:
