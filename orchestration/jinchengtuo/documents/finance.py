@@ -255,13 +255,17 @@ class _Table:
         return f"{self.caption}, row {label}"
 
     def label_cols(self) -> int:
-        """Columns before the first column holding figures in most data rows."""
-        width = self.grid.width
-        for j in range(width):
-            nums = sum(1 for r in self.lay.data if _cell_kind(self.grid.rows[r][j]) == "num" and not _CODE_CELL.fullmatch(_norm(self.grid.rows[r][j])))
-            if nums and nums * 2 >= len(self.lay.data):
-                return j
-        return 1
+        """Columns before the first column holding figures in most data rows (computed once)."""
+        cached = self.__dict__.get("_label_cols")
+        if cached is None:
+            cached = 1
+            for j in range(self.grid.width):
+                nums = sum(1 for r in self.lay.data if _cell_kind(self.grid.rows[r][j]) == "num" and not _CODE_CELL.fullmatch(_norm(self.grid.rows[r][j])))
+                if nums and nums * 2 >= len(self.lay.data):
+                    cached = j
+                    break
+            self.__dict__["_label_cols"] = cached
+        return cached
 
 
 def _row_label(row: list[str], ncols: int) -> str:

@@ -17,6 +17,7 @@ Nothing here knows about fields or documents.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -288,7 +289,23 @@ def parse_number(cell: str | int | float | None) -> ParsedNumber | None:
         if isinstance(cell, float) and math.isnan(cell):
             return None
         return ParsedNumber(float(cell), text=str(cell), start=0, end=len(str(cell)))
-    original = str(cell)
+    out = _parse_text(str(cell))
+    if isinstance(out, NumberParseError):
+        raise NumberParseError(*out.args)
+    return out
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_text(original: str) -> ParsedNumber | None | NumberParseError:
+    """parse_number for text, memoised (tables repeat the same cells; ParsedNumber is frozen).
+    A cell that is not a number returns its error, which parse_number raises afresh."""
+    try:
+        return _parse_text_uncached(original)
+    except NumberParseError as exc:
+        return exc
+
+
+def _parse_text_uncached(original: str) -> ParsedNumber | None:
     s = normalize(original).strip().replace(" ", "")
     if is_no_value(s):
         return None
