@@ -172,6 +172,16 @@ def test_unknown_wording_is_reported_not_guessed(tmp_path, streets):
     assert _values(r)["rq_new"] == 46  # tables common to both templates are still read
 
 
+@pytest.mark.parametrize(("header", "cell", "wanyuan"), [("本年收费金额（单位：万元）", "3.5", 3.5), ("本年收费金额（元）", "12,345", 1.2345),
+                                                     ("本年收费金额（单位：元）", "800", 0.08)])
+def test_fee_amount_in_the_unit_its_header_declares(tmp_path, streets, header, cell, wanyuan):
+    html = _html_2021().decode("utf-8").replace("本年收费金额（单位：万元）", header)
+    html = html.replace('<td>行政事业性收费</td><td colspan="3">-</td>', f'<td>行政事业性收费</td><td colspan="3">{cell}</td>')
+    r = _extract(tmp_path, html.encode("utf-8"), streets)
+    fees = [v for v in r.values if v["field_id"] == "od_fees"]
+    assert len(fees) == 1 and fees[0]["unit"] == "万元" and fees[0]["value"] == pytest.approx(wanyuan, abs=1e-9)
+
+
 def test_text_in_a_figure_cell_is_reported(tmp_path, streets):
     html = _html_2021().decode("utf-8").replace('<td>行政强制</td><td colspan="3">37</td>', '<td>行政强制</td><td colspan="3">见附件</td>')
     r = _extract(tmp_path, html.encode("utf-8"), streets)
@@ -220,6 +230,24 @@ def test_grids_without_repeated_spans_and_rows_across_pages():
     assert extract_disclosure_tables(grids) == out.values
 
 
+def test_tables_split_by_a_page_break_are_joined():
+    """A PDF reader that could not continue tables 三 and 四 over a page break (differently ruled
+    columns) returns their second parts as grids of their own: they are joined back."""
+    grids = _pdf_like_grids()
+    t3, t4 = grids[1], grids[2]
+    part1 = Grid(2, [[r[0]] + r[2:] for r in t3.rows[:4]], 3, t3.caption, None, [3] * 4)  # labels merged into one column
+    header = [["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"] * 2 + ["申请人情况"] * 3, ["", "", "自然人", "法人或其他组织", "总计"]]
+    part2 = Grid(3, header + t3.rows[4:], 4, "", None, [4] * (len(header) + len(t3.rows) - 4))  # header repeated
+    review1 = Grid(4, [["行政复议", "行政诉讼", "行政诉讼"], ["行政复议", "未经复议直接起诉", "复议后起诉"]], 4, "四、政府信息公开行政复议、行政诉讼情况", None, [4, 4])
+    review2 = Grid(5, t4.rows[2:], 5, "", None, [5, 5])
+    out = read_disclosure_tables([grids[0], part1, part2, review1, review2])
+    whole = read_disclosure_tables(grids)
+    assert {v["field_id"]: v["value"] for v in out.values} == {v["field_id"]: v["value"] for v in whole.values}
+    assert not out.issues
+    got = {v["field_id"]: v for v in out.values}
+    assert got["rq_carried_in"]["source_page"] == 3 and got["rq_granted"]["source_page"] == 4 and got["rv_total"]["source_page"] == 5
+
+
 def test_part_of_a_table_that_cannot_be_placed_is_reported():
     grids = _pdf_like_grids()
     stray = Grid(4, [["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", "申请人情况"], ["", "自然人"]], 6, "", None, [6, 6])
@@ -248,9 +276,8 @@ def test_review_part_totals_are_checked():
 
 def _pdf_report(repeat_header: bool = False) -> bytes:
     """The 2019-template report as a PDF drawn with reportlab (CID font STSong-Light, ruled tables
-    with spans). Table 三 runs over a page break; its first page holds only merged label columns,
-    so the table reader cannot continue it and returns the rest as a grid of its own (with the
-    header repeated on the new page when `repeat_header`)."""
+    with spans). Table 三 runs over a page break, its first page holding only merged label
+    columns (the header repeated on the new page when `repeat_header`)."""
     import io
 
     from reportlab.lib import colors
@@ -309,11 +336,6 @@ def _pdf_report(repeat_header: bool = False) -> bytes:
 @pytest.mark.parametrize("repeat_header", [False, True])
 def test_pdf_report(tmp_path, streets, repeat_header):
     data = _pdf_report(repeat_header)
-    from jinchengtuo.documents.pdf_tables import pdf_grids
-
-    grids = pdf_grids(data)
-    assert grids[1].page == 1 and grids[2].page == 2 and not grids[2].caption  # table 三 split by the page break
-    assert ("申请人情况" in grids[2].rows[0]) == repeat_header
     r = _extract(tmp_path, data, streets, "report.pdf")
     assert (r.file_format, r.doc_type, r.street_code, r.year) == ("pdf", "info_disclosure", "440305007", 2020)
     assert _values(r) == DISCLOSURE_2019, r.issues

@@ -176,13 +176,15 @@ class _Reader:
             for field_id, row_labels, column, unit in spec:
                 if first not in row_labels:
                     continue
-                col = next((c for c, h in enumerate(header_labels)
-                            if h.startswith(column) and HEADER_UNIT_TAIL.match(h[len(column):])), None)
+                col, tail = next(((c, m) for c, h in enumerate(header_labels) if h.startswith(column)
+                                  for m in [HEADER_UNIT_TAIL.match(h[len(column):])] if m), (None, None))
                 if col is None:
                     continue  # this block's header has no such column (e.g. 2019 收费: no amount)
                 value = self.cell_value(grid, r, col, f"{row[0].strip()} {header[col].strip()}", field_id)
                 if value is not None and field_id == "od_fees":
-                    declared = unit_from_header(header[col]) or (grid.unit if grid.unit and split_unit(grid.unit)[1] == "元" else None) or "万元"
+                    # the header's unit (本年收费金额（单位：万元）, 本年收费金额（元）), else the table's, else the template's 万元
+                    declared = (tail.group(3) or unit_from_header(header[col])
+                                or (grid.unit if grid.unit and split_unit(grid.unit)[1] == "元" else None) or "万元")
                     try:
                         value = convert(value, declared, unit)
                     except UnitError:
