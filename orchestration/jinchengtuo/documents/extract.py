@@ -392,25 +392,15 @@ DISCLOSURE_REQUIRED = (
 
 
 def _disclosure_grids(fmt: str, data: bytes, html: "HtmlDocument | None"):
-    """The report's tables as grids, or (None, reason) when this format's tables cannot be read yet."""
-    from jinchengtuo.documents import grids
+    """(grids, None) for an information-disclosure report, or (None, reason) when its tables cannot be read."""
+    from jinchengtuo.documents.grids import html_grids
+    from jinchengtuo.documents.pdf_tables import TableReadError, docx_grids, pdf_grids
 
     if fmt == "html":
-        return grids.html_grids(html.soup, html.table_sections), None
+        return html_grids(html.soup, html.table_sections), None
     try:
-        from jinchengtuo.documents import pdf_tables
-    except ModuleNotFoundError as exc:  # not written yet; a missing dependency inside it is an error
-        if exc.name != "jinchengtuo.documents.pdf_tables":
-            raise
-        pdf_tables = None
-    name = "pdf_grids" if fmt == "pdf" else "docx_grids"
-    reader = getattr(pdf_tables, name, None) or getattr(grids, name, None)
-    if reader is None:
-        return None, f"this extractor version does not read tables in {fmt.upper()} yet (no {name})"
-    table_error = getattr(pdf_tables, "TableReadError", ())
-    try:
-        return reader(data), None
-    except table_error as exc:
+        return (pdf_grids(data) if fmt == "pdf" else docx_grids(data)), None
+    except TableReadError as exc:
         return None, f"its tables cannot be read ({exc})"
 
 
