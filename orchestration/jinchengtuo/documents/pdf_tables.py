@@ -479,16 +479,34 @@ _DIGITS = re.compile(r"[0-9０-９]+")
 def _running_lines(pages: list[list[_Line]]) -> set[str]:
     """Texts (digits masked) of lines repeated in the top or bottom margin of several pages
     (running heads and feet such as 某某街道2022年部门决算 · 第3页), unless they read as a
-    table title."""
+    table title or declare a unit (单位：万元 above every table that starts a page)."""
     seen: dict[str, int] = {}
     for lines in pages:
         for key in {_DIGITS.sub("#", ln.text) for ln in lines if ln.margin}:
             seen[key] = seen.get(key, 0) + 1
-    return {k for k, n in seen.items() if n >= 2 and not CAPTION_HINT.search(UNIT_PHRASE.sub("", k))}
+    return {k for k, n in seen.items() if n >= 2 and not CAPTION_HINT.search(k)}
 
 
-def _same_columns(a: _Frame, b: _Frame) -> bool:
-    return len(a.xs) == len(b.xs) and all(abs(p - q) <= 3.0 for p, q in zip(a.xs, b.xs))
+def _common_columns(a: list[float], b: list[float]) -> list[float] | None:
+    """The column boundaries of two parts of one table, if they can be: the same outer edges,
+    and one part's boundaries a subset of the other's (a part made of header rows only lacks the
+    borders its merged cells hide). None when the parts' columns differ."""
+    if abs(a[0] - b[0]) > SNAP or abs(a[-1] - b[-1]) > SNAP:
+        return None
+    fine, coarse = (a, b) if len(a) >= len(b) else (b, a)
+    if all(any(abs(x - y) <= SNAP for y in fine) for x in coarse):
+        return fine
+    return None
+
+
+def _refine(rows: list[list[str]], xs: list[float], finer: list[float]) -> list[list[str]]:
+    """Rows laid on column boundaries `xs` re-laid on the finer boundaries: a cell over several
+    finer columns is repeated into each (the convention for merged cells)."""
+    if len(finer) == len(xs):
+        return rows
+    repeat = [sum(1 for k in range(len(finer) - 1) if xs[c] < (finer[k] + finer[k + 1]) / 2 < xs[c + 1])
+              for c in range(len(xs) - 1)]
+    return [[cell for cell, n in zip(row, repeat) for _ in range(n)] for row in rows]
 
 
 def pdf_grids(data: bytes) -> list[Grid]:
@@ -516,19 +534,19 @@ def pdf_grids(data: bytes) -> list[Grid]:
                 and not (ln.margin and _DIGITS.sub("#", ln.text) in running)]
 
     grids: list[Grid] = []
-    open_table: tuple[Grid, _Frame] | None = None  # the last table, if it ran to its page's end
+    open_table: tuple[Grid, list[float]] | None = None  # the last table and its columns, if it ran to its page's end
     for page_no, (tables, lines) in enumerate(pages, start=1):
         if not tables and content(lines):
             open_table = None  # a page of prose ends any table
         for k, t in enumerate(tables):
             before = content(t.lines_before)
-            continued = (
-                k == 0 and open_table is not None and _same_columns(open_table[1], t.frame)
-                and (not before or any(CONTINUED.search(ln) for ln in before))
-            )
-            if continued:
+            xs = t.frame.xs
+            columns = _common_columns(open_table[1], xs) if k == 0 and open_table is not None else None
+            if columns is not None and (not before or any(CONTINUED.search(ln) for ln in before)):
                 grid = open_table[0]
-                rows = t.rows
+                grid.rows[:] = _refine(grid.rows, open_table[1], columns)
+                rows = _refine(t.rows, xs, columns)
+                xs = columns
                 n = 0
                 while n < len(rows) and n < len(grid.rows) and rows[n] == grid.rows[n]:
                     n += 1  # header rows repeated on the new page
@@ -540,7 +558,7 @@ def pdf_grids(data: bytes) -> list[Grid]:
                     unit = unit_from_header(" ".join(t.rows[0]))
                 grid = Grid(len(grids) + 1, [list(r) for r in t.rows], page_no, caption, unit, [page_no] * len(t.rows))
                 grids.append(grid)
-            open_table = None if content(t.lines_after) else (grid, t.frame)
+            open_table = None if content(t.lines_after) else (grid, xs)
     return grids
 
 
