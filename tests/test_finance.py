@@ -436,3 +436,160 @@ def test_budget_reads_no_staff_and_rejects_other_doc_types():
     assert values == []
     with pytest.raises(ValueError, match="info_disclosure"):
         extract_finance("info_disclosure", [], [])
+
+
+def test_unit_from_the_line_next_to_the_caption_in_the_page_text():
+    g = grid("“三公”经费支出预算表", [["合计", "因公出国（境）费", "公务用车购置及运行费", "公务接待费"],
+                                  ["105,400", "0", "102,600", "2,800"]], unit=None, page=7)
+    page_text = "第二部分 2022年部门预算表\n“三公”经费支出预算表\n单位：元\n合计\n因公出国（境）费\n105,400"
+    values, issues = extract_finance("budget", [g], [(6, "单位：万元"), (7, page_text)])
+    assert {v["field_id"]: v["value"] for v in values} == {"bu_three_public_total": 10.54}
+    assert not codes(issues, "unit_assumed")
+
+
+def test_posts_in_ge_and_staff_distractors():
+    text = ("2022年末，本街道共有编制71个（行政编制47个、事业编制24个），年末在职人数69人，比上年增加1人；"
+            "临聘人员487名。下设综合办等8个内设机构。")
+    values, _ = extract_finance("final_accounts", [], [(1, text)], year=2022)
+    assert {v["field_id"]: v["value"] for v in values} == {"fa_authorized_posts": 71, "fa_actual_staff": 69, "fa_contract_staff": 487}
+
+
+# ------------------------------------------------------------------ PDF and DOCX through extract_file
+
+
+def _final_accounts_pdf() -> bytes:
+    from reportlab import rl_config
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Table, TableStyle
+    import io
+
+    rl_config.invariant = 1
+    font = "STSong-Light"
+    pdfmetrics.registerFont(UnicodeCIDFont(font))
+    p = ParagraphStyle("p", fontName=font, fontSize=10, leading=15, wordWrap="CJK")
+
+    def table(data, spans=()):
+        t = Table(data, colWidths=[480 / len(data[0])] * len(data[0]))
+        t.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), font, 8), ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
+                               *[("SPAN", a, b) for a, b in spans]]))
+        return t
+
+    story = [
+        Paragraph("深圳市福田区沙头街道办事处2022年度部门决算", p),
+        Paragraph("第一部分 部门概况", p),
+        Paragraph("本单位核定编制120名，其中行政编制80名、事业编制40名；年末实有人数110人；编外人员300名。", p),
+        PageBreak(),
+        Paragraph("支出决算表", p), Paragraph("单位：元", p),
+        table([["科目编码", "科目名称", "本年支出合计", "基本支出", "项目支出"],
+               ["合计", "合计", "150,000,000.00", "50,000,000.00", "100,000,000.00"],
+               ["201", "一般公共服务支出", "90,000,000.00", "50,000,000.00", "40,000,000.00"],
+               ["20103", "政府办公厅（室）及相关机构事务", "90,000,000.00", "50,000,000.00", "40,000,000.00"],
+               ["212", "城乡社区支出", "60,000,000.00", "-", "60,000,000.00"]], spans=[((0, 1), (1, 1))]),
+        Paragraph("一般公共预算财政拨款支出决算表", p), Paragraph("单位：元", p),
+        table([["项目", "年初预算数", "决算数", "决算数", "决算数"],
+               ["项目", "年初预算数", "合计", "基本支出", "项目支出"],
+               ["合计", "140,000,000.00", "145,000,000.00", "50,000,000.00", "95,000,000.00"]],
+              spans=[((0, 0), (0, 1)), ((1, 0), (1, 1)), ((2, 0), (4, 0))]),
+        PageBreak(),
+        Paragraph("一般公共预算财政拨款“三公”经费支出决算表", p), Paragraph("单位：元", p),
+        table([["项目", "年初预算数", "决算数"], ["合计", "200,000.00", "150,000.00"],
+               ["因公出国（境）费", "-", "-"], ["公务用车购置及运行费", "150,000.00", "120,000.00"],
+               ["公务接待费", "50,000.00", "30,000.00"]]),
+    ]
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, pagesize=A4).build(story)
+    return buf.getvalue()
+
+
+def test_final_accounts_pdf_built_with_reportlab(tmp_path, streets):
+    pytest.importorskip("reportlab")
+    root = tmp_path / "documents"
+    path = root / "2022" / "沙头街道" / "决算.pdf"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(_final_accounts_pdf())
+    r = extract_file(path, documents_root=root, streets=streets)
+    assert (r.file_format, r.doc_type, r.street_code, r.year) == ("pdf", "final_accounts", "440304005", 2022)
+    assert r.status == "extracted", r.reason
+    got = by_field(r.values)
+    assert {k: v["value"] for k, v in got.items()} == {
+        "fa_total_expenditure": 15000.0, "fa_basic_expenditure": 5000.0, "fa_project_expenditure": 10000.0,
+        "fa_exp_201": 9000.0, "fa_exp_212": 6000.0, "fa_gpb_initial_budget": 14000.0, "fa_gpb_expenditure": 14500.0,
+        "fa_three_public_total": 15.0, "fa_three_public_travel": 0.0, "fa_three_public_vehicles": 12.0,
+        "fa_three_public_reception": 3.0, "fa_authorized_posts": 120, "fa_actual_staff": 110, "fa_contract_staff": 300,
+    }
+    assert (got["fa_exp_212"]["source_page"], got["fa_three_public_total"]["source_page"], got["fa_actual_staff"]["source_page"]) == (2, 3, 1)
+    assert not [i for i in r.issues if i["severity"] == "warning"], r.issues
+
+
+def test_budget_docx(tmp_path, streets):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("深圳市福田区沙头街道办事处2023年部门预算")
+    d.add_paragraph("支出预算表")
+    d.add_paragraph("单位：万元")
+    rows = [["科目编码", "科目名称", "合计", "基本支出", "项目支出"], ["", "合计", "1,000.00", "400.00", "600.00"],
+            ["201", "一般公共服务支出", "1,000.00", "400.00", "600.00"]]
+    t = d.add_table(rows=len(rows), cols=5)
+    for i, row in enumerate(rows):
+        for j, text in enumerate(row):
+            t.cell(i, j).text = text
+    d.add_paragraph("一般公共预算支出表")
+    d.add_paragraph("单位：万元")
+    t = d.add_table(rows=2, cols=3)
+    for j, text in enumerate(["科目名称", "合计", "基本支出"]):
+        t.cell(0, j).text = text
+    for j, text in enumerate(["合计", "900.00", "400.00"]):
+        t.cell(1, j).text = text
+    root = tmp_path / "documents"
+    path = root / "预算.docx"
+    root.mkdir()
+    d.save(path)
+    r = extract_file(path, documents_root=root, streets=streets)
+    assert (r.file_format, r.doc_type, r.status) == ("docx", "budget", "extracted"), r.reason
+    assert {v["field_id"]: v["value"] for v in r.values} == {"bu_total_expenditure": 1000.0, "bu_exp_201": 1000.0,
+                                                             "bu_gpb_expenditure": 900.0}
+
+
+def test_class_names_with_ordinals_and_a_table_left_in_two_pieces():
+    first = grid("支出决算表", [["项目", "合计", "基本支出", "项目支出"],
+                               ["合计", "300.00", "100.00", "200.00"],
+                               ["一、一般公共服务支出", "100.00", "100.00", "-"]], page=3)
+    rest = grid("", [["项目", "合计", "基本支出", "项目支出"],
+                     ["（二）城乡社区支出", "200.00", "-", "200.00"]], index=2, page=4)
+    values, issues = extract_finance("final_accounts", [first, rest], [])
+    got = by_field(values)
+    assert (got["fa_exp_201"]["value"], got["fa_exp_212"]["value"], got["fa_exp_212"]["source_page"]) == (100.0, 200.0, 4)
+    assert codes(issues, "table_continued") and not codes(issues, "identity_failed")
+    other = grid("政府性基金预算财政拨款收入支出决算表", [["项目", "合计", "基本支出", "项目支出"], ["合计", "1.00", "", "1.00"]], index=2)
+    values, _ = extract_finance("final_accounts", [first, other], [])
+    assert "fa_exp_212" not in {v["field_id"] for v in values}  # a captioned table is no continuation
+
+
+def test_empty_table_is_reported():
+    g = grid("支出决算表", [["项目", "合计", "基本支出", "项目支出"]])
+    values, issues = extract_finance("final_accounts", [g], [])
+    assert values == [] and codes(issues, "table_empty")[0]["message"] == "支出决算表: the table holds no figure"
+
+
+def test_budget_three_public_of_two_years_takes_this_years():
+    g = grid("“三公”经费支出预算表", [
+        ["2022年预算数", "2022年预算数", "2023年预算数", "2023年预算数"],
+        ["合计", "公务接待费", "合计", "公务接待费"],
+        ["30.00", "30.00", "25.00", "25.00"]])
+    values, _ = extract_finance("budget", [g], [])
+    assert {v["field_id"]: v["value"] for v in values} == {"bu_three_public_total": 25.0}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("现有在编在岗人员88人，聘用人员120人。", {"fa_actual_staff": 88, "fa_contract_staff": 120}),
+    ("实有编外人员240人，在职人员90人。", {"fa_actual_staff": 90, "fa_contract_staff": 240}),
+    ("本单位2022年末有编外聘用人员35人，无其他人员。", {"fa_contract_staff": 35}),
+])
+def test_staff_wording_variants(text, expected):
+    values, _ = extract_finance("final_accounts", [], [(1, text)], year=2022)
+    assert {v["field_id"]: v["value"] for v in values} == expected

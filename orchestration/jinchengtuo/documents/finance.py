@@ -362,8 +362,12 @@ def _row_code_name(row: list[str], ncols: int, headers: list[str]) -> tuple[str 
         if t and not name:
             name = t
     code = "".join(code_parts) or None
-    name = re.sub(r"^(?:其中[:：]?)", "", name)
+    name = _ORDINAL.sub("", name)
     return code, name
+
+
+# '其中：', '一、', '（一）', '1.' in front of a row label
+_ORDINAL = re.compile(r"^(?:其中[:：]?)?(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d{1,2}[、.．](?!\d))?")
 
 
 # --------------------------------------------------------------------------- the tables
@@ -691,6 +695,14 @@ def _declared_unit(grid: Grid, lay: Layout, pages: dict[int, list[str]]) -> str 
     return unit
 
 
+def _continues(prev: Grid, grid: Grid) -> bool:
+    """A grid with no caption of its own (or one marked 续) right after a read table, with as
+    many columns, continues it."""
+    cap = _norm(grid.caption)
+    return (grid.index == prev.index + 1 and grid.width == prev.width and grid.page >= prev.page
+            and (not cap or "续" in cap or "表" not in cap))
+
+
 def _resolve_units(state: _State, tables: list[tuple[Grid, str, Layout, str | None]]) -> list[_Table]:
     declared = Counter(u for _, _, _, u in tables if u in MONEY_UNITS)
     doc_unit = declared.most_common(1)[0][0] if declared else None
@@ -728,8 +740,8 @@ _STAFF_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
     ("posts", re.compile(r"(?<![行政事业工勤专项机关参公])(?:核定|批准|下达|现有|共有)?(?:编制数|编制总数|编制人数|编制)(?:共|为|是|有|合计|共计|总数为|数为)?\s*[:：]?\s*$")),
     ("posts_admin", re.compile(r"行政(?:编制|编)(?:数)?(?:共|为|有)?\s*[:：]?\s*$")),
     ("posts_public", re.compile(r"事业(?:编制|编)(?:数)?(?:共|为|有)?\s*[:：]?\s*$")),
-    ("actual", re.compile(r"(?<!编外)(?:年末|期末)?(?:实有人数|实有人员|实有在编人员|实有在职人员|实有在编人数|在职人数|在职人员|在职在编人员|在职在编人数|在编人员|在编人数|实有)(?:共|为|是|有|合计|共计)?\s*[:：]?\s*$")),
-    ("contract", re.compile(r"(?:编外聘用人员|编外人员|编外用工|聘员|临聘人员|政府购买服务人员|购买服务人员|雇员|劳务派遣人员)(?:共|为|是|有|合计|共计|人数为|数为)?\s*[:：]?\s*$")),
+    ("actual", re.compile(r"(?<!编外)(?:年末|期末)?(?:实有人数|实有人员|实有在编人员|实有在职人员|实有在编人数|在职人数|在职人员|在职在编人员|在职在编人数|在编在岗人员|在岗人员|在编人员|在编人数|实有)(?:共|为|是|有|合计|共计)?\s*[:：]?\s*$")),
+    ("contract", re.compile(r"(?:编外聘用人员|编外人员|编外用工|聘员|聘用人员|合同制人员|临聘人员|政府购买服务人员|购买服务人员|雇员|劳务派遣人员)(?:共|为|是|有|合计|共计|人数为|数为)?\s*[:：]?\s*$")),
 )
 _CONTRACT_AFTER = re.compile(r"^\s*(?:名|人)(?:编外聘用人员|编外人员|聘员|临聘人员|政府购买服务人员|购买服务人员|雇员)")
 _STAFF_FIELDS = {"posts": "fa_authorized_posts", "actual": "fa_actual_staff", "contract": "fa_contract_staff"}
@@ -828,7 +840,20 @@ def extract_finance(doc_type: str, grids: list[Grid], blocks: list[tuple[int, st
         if caption != grid.caption:
             grid = Grid(grid.index, grid.rows, grid.page, caption, grid.unit, grid.row_pages)
         kind = classify(doc_type, caption, lay.headers)
-        if kind is None or not lay.data:
+        if kind is None and pending and _continues(pending[-1][0], grid):
+            # a table the reader left in two pieces over a page break: one table again
+            prev, kind, _, unit = pending.pop()
+            rows = prev.rows + grid.rows
+            row_pages = [prev.page_of(i) for i in range(len(prev.rows))] + [grid.page_of(i) for i in range(len(grid.rows))]
+            grid = Grid(prev.index, rows, prev.page, prev.caption, prev.unit, row_pages)
+            lay = layout(grid)
+            state.issue("info", "table_continued", f"{prev.caption}: the table after it ({caption or 'no caption'}, same columns) read as its continuation", row_pages[len(prev.rows)])
+            pending.append((grid, kind, lay, unit))
+            continue
+        if kind is None:
+            continue
+        if not lay.data:
+            state.issue("warning", "table_empty", f"{caption}: the table holds no figure", grid.page)
             continue
         pending.append((grid, kind, lay, _declared_unit(grid, lay, pages)))
     tables = _resolve_units(state, pending)
