@@ -593,3 +593,15 @@ def test_budget_three_public_of_two_years_takes_this_years():
 def test_staff_wording_variants(text, expected):
     values, _ = extract_finance("final_accounts", [], [(1, text)], year=2022)
     assert {v["field_id"]: v["value"] for v in values} == expected
+
+
+def test_budget_grand_total_only_without_carry_over():
+    def summary(carry):
+        return grid("部门收支总表", [["收入", "收入", "支出", "支出"], ["项目", "预算数", "项目", "预算数"],
+                                   ["一般公共预算拨款", "900.00", "一般公共服务支出", "900.00"],
+                                   ["上年结转", carry, "结转下年", carry],
+                                   ["收入总计", "1,000.00", "支出总计", "1,000.00"]])
+    values, _ = extract_finance("budget", [summary("-")], [])
+    assert {v["field_id"]: v["value"] for v in values} == {"bu_total_expenditure": 1000.0}
+    values, _ = extract_finance("budget", [summary("100.00")], [])
+    assert values == []  # 支出总计 includes 100 carried to next year: not this year's spending

@@ -37,6 +37,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from jinchengtuo.documents.grids import Grid
 from jinchengtuo.documents.numbers import (
@@ -89,6 +90,7 @@ YUAN_MAGNITUDE = 1_000_000
 _NOISE = re.compile(r"[\s\u3000\"'“”‘’「」『』]")
 
 
+@lru_cache(maxsize=65536)
 def _norm(text: str) -> str:
     """Full-width forms to ASCII, whitespace and quotes removed: '“三公” 经费' -> '三公经费'."""
     return _NOISE.sub("", normalize(text or ""))
@@ -154,6 +156,7 @@ def classify(doc_type: str, caption: str, headers: list[str]) -> str | None:
 _TITLE_ROW = re.compile(r"表|单位")
 
 
+@lru_cache(maxsize=65536)
 def _cell_kind(cell: str) -> str:
     """'num' (a figure or a dash), 'text', or '' (blank)."""
     s = normalize(cell or "").strip()
@@ -743,6 +746,7 @@ _STAFF_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
     ("actual", re.compile(r"(?<!编外)(?:年末|期末)?(?:实有人数|实有人员|实有在编人员|实有在职人员|实有在编人数|在职人数|在职人员|在职在编人员|在职在编人数|在编在岗人员|在岗人员|在编人员|在编人数|实有)(?:共|为|是|有|合计|共计)?\s*[:：]?\s*$")),
     ("contract", re.compile(r"(?:编外聘用人员|编外人员|编外用工|聘员|聘用人员|合同制人员|临聘人员|政府购买服务人员|购买服务人员|雇员|劳务派遣人员)(?:共|为|是|有|合计|共计|人数为|数为)?\s*[:：]?\s*$")),
 )
+_STAFF_CUE = re.compile(r"编制|实有|在职|在编|在岗|编外|聘|购买服务|雇员|派遣")
 _CONTRACT_AFTER = re.compile(r"^\s*(?:名|人)(?:编外聘用人员|编外人员|聘员|临聘人员|政府购买服务人员|购买服务人员|雇员)")
 _STAFF_FIELDS = {"posts": "fa_authorized_posts", "actual": "fa_actual_staff", "contract": "fa_contract_staff"}
 
@@ -758,7 +762,7 @@ def _staff(state: _State, blocks: list[tuple[int, str]], year: int | None) -> No
         joined = normalize(_join_lines(str(text)))
         for sm in re.finditer(r"[^。；;!?！？\n]+", joined):
             sentence = sm.group(0)
-            if not re.search(r"编|实有|在职|聘|购买服务|雇员|派遣", sentence):
+            if not _STAFF_CUE.search(sentence):
                 continue
             for n in find_numbers(sentence, normalized=True):
                 if n.percent or n.approximate or n.value != int(n.value) or n.value < 0:
