@@ -157,17 +157,22 @@ def paged_pdf() -> bytes:
         _table(LONG_HEADER + body_b, LONG_SPANS, widths=[200, 140, 140], repeat=0, right_from=(1, 2)),
         PageBreak(),
         Paragraph("部门决算表3", CAPTION),
+        Paragraph("单位：元", UNIT),
         _table(LONG_HEADER + _long_body(3, 500), LONG_SPANS, widths=[200, 140, 140], right_from=(1, 2)),
+        PageBreak(),
+        Paragraph("部门决算表4", CAPTION),
+        Paragraph("单位：元", UNIT),  # the same line at the top of two pages is not a running head
+        _table(LONG_HEADER + _long_body(2, 600), LONG_SPANS, widths=[200, 140, 140], right_from=(1, 2)),
     ]
     return _pdf(story, running_head="某某街道2022年部门决算")
 
 
 def test_table_over_page_breaks_with_and_without_repeated_header(paged_pdf):
     grids = pdf_grids(paged_pdf)
-    assert [g.caption for g in grids] == ["一般公共预算财政拨款支出决算表", "政府性基金预算财政拨款支出决算表", "部门决算表3"]
-    assert [g.unit for g in grids] == ["元", "万元", None]
+    assert [g.caption for g in grids] == ["一般公共预算财政拨款支出决算表", "政府性基金预算财政拨款支出决算表", "部门决算表3", "部门决算表4"]
+    assert [g.unit for g in grids] == ["元", "万元", "元", "元"]
     expected_header = [["科目", "金额", "金额"], ["科目", "本年", "上年"]]
-    a, b, c = grids
+    a, b, c, d = grids
     assert _rows(a) == expected_header + _long_body(70, 0)  # repeated header rows dropped
     assert _rows(b) == expected_header + _long_body(70, 100)  # continuation without header
     assert _rows(c) == expected_header + _long_body(3, 500)  # new caption on a new page: a new table
@@ -179,7 +184,39 @@ def test_table_over_page_breaks_with_and_without_repeated_header(paged_pdf):
             assert doc[page - 1].search_for(row[0].split()[0]), (row, page)
     assert a.page == 1 and a.row_pages[-1] > 1  # it did run over a page break
     assert b.row_pages[-1] > b.page
-    assert c.page == c.row_pages[0] == len(doc)
+    assert c.page == c.row_pages[0] == len(doc) - 1
+    assert _rows(d) == expected_header + _long_body(2, 600) and d.page == len(doc)
+
+
+DISCLOSURE_HEADER = [["（本列数据的勾稽关系为：第一项加第二项之和）", "", "申请人情况", ""], ["", "", "自然人", "法人或其他组织"]]
+DISCLOSURE_BODY = [["三、本年度办理结果", "（一）予以公开", "28", "2"], ["", "（二）部分公开", "17", "1"],
+                   ["四、结转下年度继续办理", "", "3", "0"]]
+DISCLOSURE_SPANS = [((0, 0), (1, 1)), ((2, 0), (3, 0)), ((0, 2), (0, 3)), ((0, 4), (1, 4))]
+DISCLOSURE_GRID = [
+    ["（本列数据的勾稽关系为：第一项加第二项之和）"] * 2 + ["申请人情况"] * 2,
+    ["（本列数据的勾稽关系为：第一项加第二项之和）"] * 2 + ["自然人", "法人或其他组织"],
+    ["三、本年度办理结果", "（一）予以公开", "28", "2"],
+    ["三、本年度办理结果", "（二）部分公开", "17", "1"],
+    ["四、结转下年度继续办理", "四、结转下年度继续办理", "3", "0"],
+]
+
+
+@pytest.mark.parametrize("repeat", [0, 2])
+def test_page_break_right_after_the_header_rows(repeat):
+    """The page holds the caption and at most the header rows: without repeated headers the
+    header rows stay alone on page 1 (where the merged cells hide the border between the first
+    two columns); with them, reportlab moves the whole table and leaves the caption behind."""
+    table = _table(DISCLOSURE_HEADER + DISCLOSURE_BODY, DISCLOSURE_SPANS, widths=[120, 160, 100, 100], repeat=repeat)
+    table.wrap(480, 1000)
+    heights = table._rowHeights
+    space = 740 - 16 - heights[0] - heights[1] - heights[2] / 2 - 4
+    data = _pdf([Spacer(1, space), Paragraph("三、收到和处理政府信息公开申请情况", CAPTION), table])
+    grids = pdf_grids(data)
+    assert len(grids) == 1
+    g = grids[0]
+    assert g.caption == "三、收到和处理政府信息公开申请情况"
+    assert _rows(g) == DISCLOSURE_GRID
+    assert g.row_pages == ([1, 1, 2, 2, 2] if repeat == 0 else [2] * 5)
 
 
 # ----------------------------------------------------------------------------- landscape pages

@@ -535,11 +535,14 @@ def pdf_grids(data: bytes) -> list[Grid]:
 
     grids: list[Grid] = []
     open_table: tuple[Grid, list[float]] | None = None  # the last table and its columns, if it ran to its page's end
+    trailing: list[str] = []  # text at the end of the previous page, after its last table
     for page_no, (tables, lines) in enumerate(pages, start=1):
         if not tables and content(lines):
             open_table = None  # a page of prose ends any table
         for k, t in enumerate(tables):
             before = content(t.lines_before)
+            if k == 0 and not before and trailing and (CAPTION_HINT.search(trailing[-1]) or unit_from_header(trailing[-1])):
+                before = trailing[-3:]  # a caption left alone at the foot of the previous page
             xs = t.frame.xs
             columns = _common_columns(open_table[1], xs) if k == 0 and open_table is not None else None
             if columns is not None and (not before or any(CONTINUED.search(ln) for ln in before)):
@@ -559,6 +562,7 @@ def pdf_grids(data: bytes) -> list[Grid]:
                 grid = Grid(len(grids) + 1, [list(r) for r in t.rows], page_no, caption, unit, [page_no] * len(t.rows))
                 grids.append(grid)
             open_table = None if content(t.lines_after) else (grid, xs)
+        trailing = content(tables[-1].lines_after if tables else lines)
     return grids
 
 
