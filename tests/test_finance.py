@@ -605,3 +605,25 @@ def test_budget_grand_total_only_without_carry_over():
     assert {v["field_id"]: v["value"] for v in values} == {"bu_total_expenditure": 1000.0}
     values, _ = extract_finance("budget", [summary("100.00")], [])
     assert values == []  # 支出总计 includes 100 carried to next year: not this year's spending
+
+
+def test_title_and_unit_rows_inside_an_html_table():
+    html = """<html><head><meta charset="utf-8"><title>深圳市福田区园岭街道办事处2022年度部门决算</title></head><body>
+<h1>深圳市福田区园岭街道办事处2022年度部门决算</h1><h2>第二部分 2022年度部门决算表</h2>
+<table border="1">
+<tr><td colspan="4">支出决算表</td></tr>
+<tr><td>公开03表</td><td colspan="2">编制单位：深圳市福田区园岭街道办事处</td><td>单位：元</td></tr>
+<tr><td>项目</td><td>本年支出合计</td><td>基本支出</td><td>项目支出</td></tr>
+<tr><td>合计</td><td>1,000,000.00</td><td>400,000.00</td><td>600,000.00</td></tr>
+<tr><td>201 一般公共服务支出</td><td>1,000,000.00</td><td>400,000.00</td><td>600,000.00</td></tr>
+</table></body></html>"""
+    from bs4 import BeautifulSoup
+    from jinchengtuo.documents.grids import html_grids
+
+    [g] = html_grids(BeautifulSoup(html, "lxml"))
+    values, issues = extract_finance("final_accounts", [g], [])
+    got = by_field(values)
+    assert {k: v["value"] for k, v in got.items()} == {"fa_total_expenditure": 100.0, "fa_basic_expenditure": 40.0,
+                                                      "fa_project_expenditure": 60.0, "fa_exp_201": 100.0}
+    assert got["fa_exp_201"]["source_text"].startswith("支出决算表: 201 一般公共服务支出")
+    assert not codes(issues, "unit_assumed")

@@ -154,6 +154,7 @@ def classify(doc_type: str, caption: str, headers: list[str]) -> str | None:
 # --------------------------------------------------------------------------- grid layout
 
 _TITLE_ROW = re.compile(r"表|单位")
+_META_CELL = re.compile(r"^(?:编制单位|填报单位|部门名称|单位名称|部门|单位)[:：]|^公开\d+表$")
 
 
 @lru_cache(maxsize=65536)
@@ -196,6 +197,8 @@ def layout(grid: Grid) -> Layout:
             if in_header:
                 if len(distinct) == 1 and width > 1 and _TITLE_ROW.search(cells[0]):
                     titles.append(cells[0])  # a title or unit line spanning the table
+                elif any(unit_from_header(c) or _META_CELL.match(_norm(c)) for c in cells):
+                    titles.extend(dict.fromkeys(cells))  # '公开01表 | 编制单位：… | 单位：元'
                 else:
                     header_rows.append(row)
             # after the header: a header repeated at a page break, or a note; no figure in it
@@ -236,9 +239,6 @@ class _State:
 
     def offer(self, field_id: str, cand: _Candidate) -> None:
         self.found.setdefault(field_id, []).append(cand)
-
-    def has(self, field_id: str) -> bool:
-        return field_id in self.found
 
     def first(self, field_id: str) -> _Candidate | None:
         c = self.found.get(field_id)
@@ -387,7 +387,6 @@ def _read_expenditure(state: _State, table: _Table, prefix: str) -> None:
         return
     total_rows: list[int] = []
     classes: dict[str, tuple[int, float]] = {}
-    named_only = False
     for r in lay.data:
         row = grid.rows[r]
         label = _norm("".join(dict.fromkeys(row[:ncols])))
@@ -401,7 +400,6 @@ def _read_expenditure(state: _State, table: _Table, prefix: str) -> None:
                 cls = code
         elif name in CLASS_NAMES:
             cls = CLASS_NAMES[name]
-            named_only = True
         if cls is None:
             continue  # 款 / 项 rows, and rows of other labels
         value = _money(state, table, r, cols["total"], f"{prefix}_exp_{cls}")
@@ -409,8 +407,8 @@ def _read_expenditure(state: _State, table: _Table, prefix: str) -> None:
             state.issue("info", "no_value", f"{table.place(r)}: class {cls} row has no amount in the total column", grid.page_of(r))
             continue
         if cls in classes:
-            if named_only and code is None:
-                continue  # a 款/项 named like its class ('其他支出' under 229)
+            if code is None:
+                continue  # without codes, a 款/项 named like its class ('其他支出' under 229)
             prev_r, prev_v = classes[cls]
             if abs(prev_v - value) > 1e-9:
                 state.issue("warning", "conflicting_values",
@@ -840,10 +838,15 @@ def extract_finance(doc_type: str, grids: list[Grid], blocks: list[tuple[int, st
         if not grid.rows:
             continue
         lay = layout(grid)
-        caption = grid.caption or next((t for t in lay.titles if "表" in t), "")
+        # a title row inside the table is nearer to it than the text the reader found above it
+        caption, kind = grid.caption, None
+        for cap in [*(t for t in lay.titles if "表" in t and not _META_CELL.match(_norm(t))), grid.caption]:
+            kind = classify(doc_type, cap, lay.headers)
+            if kind is not None:
+                caption = cap
+                break
         if caption != grid.caption:
             grid = Grid(grid.index, grid.rows, grid.page, caption, grid.unit, grid.row_pages)
-        kind = classify(doc_type, caption, lay.headers)
         if kind is None and pending and _continues(pending[-1][0], grid):
             # a table the reader left in two pieces over a page break: one table again
             prev, kind, _, unit = pending.pop()
