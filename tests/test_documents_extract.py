@@ -2,6 +2,7 @@
 
 import json
 import os
+from pathlib import Path
 
 import docx
 import pymupdf
@@ -121,3 +122,15 @@ def test_cli_prints_json_values_and_fails_clearly_on_broken_files(corpus):
     assert rows and {"doc_type", "street_code", "year", "field_id", "value", "unit", "page", "source_text", "file_sha256"} <= set(rows[0])
     assert {r["field_id"] for r in rows} >= {"ws_grid_workers", "ws_citizen_requests"}
     assert "truncated.pdf: truncated PDF" in result.stderr
+
+
+def test_table_figures_point_to_the_section_of_their_table_even_when_cells_hold_paragraphs():
+    """Word-exported pages put <p> inside every cell; the table's section must still be found."""
+    from jinchengtuo.reference.streets import StreetDirectory
+
+    path = (Path(__file__).parent / "fixtures" / "documents" / "info_disclosure_2019.html").resolve()
+    res = extract_file(path, documents_root=path.parent, streets=StreetDirectory.load())
+    pages = {v["field_id"]: v["source_page"] for v in res.values}
+    # 二 主动公开 < 三 申请 < 四 复议诉讼, each after the 总体情况 prose of section 1–3
+    assert pages["od_permits"] < pages["rq_new"] < pages["rv_total"]
+    assert pages["rq_new"] > 1

@@ -3,10 +3,11 @@
 `extract_file` is a pure function of one file's bytes (plus the street directory): the format
 is sniffed from the bytes, the text read page by page (PDF) or section by section (HTML, DOCX,
 text), and the document type, street and reported year read from the content; folder and file
-name are hints only. Prose documents (rule_of_law, work_summary) go through
-`documents.prose.extract_prose`. Table documents (final accounts, budgets, information
-disclosure) are identified and inventoried, but this version does not read their tables: they
-end as `partial` with that reason, never silently.
+name are hints only. Tables arrive as `grids.Grid`s whatever the format (HTML tables; PDF
+tables rebuilt from words and ruling lines by `pdf_tables`; DOCX tables) and are read by
+`finance` (final accounts, budgets) and `disclosure` (information-disclosure reports, both
+templates); prose documents (rule_of_law, work_summary) go through `prose`. A document missing a
+required field ends `partial` with the fields named; an unreadable one `failed` with the reason.
 
 `extract_corpus` walks a documents folder (never following links out of it), reuses cached
 results by (sha256, extractor version) and reads the rest in a process pool.
@@ -31,7 +32,7 @@ import pandas as pd
 from jinchengtuo.reference.streets import StreetDirectory
 from jinchengtuo.warehouse.schema import columns
 
-EXTRACTOR_VERSION = "0.2.0-finance"
+EXTRACTOR_VERSION = "0.3.0"  # bump on every change that can change a result (the cache key)
 PROSE_TYPES = ("rule_of_law", "work_summary")
 TABLE_TYPES = ("final_accounts", "budget", "info_disclosure")
 
@@ -177,12 +178,12 @@ def read_html(data: bytes) -> HtmlDocument:
     table_no = {id(t): i for i, t in enumerate(tables, start=1)}
     table_sections: dict[int, int] = {}
     for el in body.find_all(["h1", "h2", "h3", "h4", "p", "li", "tr", "div"]):
-        if el.find(["p", "div", "tr", "li"]):  # containers: their children are visited
-            continue
-        if el.name == "tr":
+        if el.name == "tr":  # before the container test: Word-exported cells hold <p>s
             top = el.find_parent("table")  # a data table holds no other table: its rows are its own
             if top is not None and id(top) in table_no:
                 table_sections.setdefault(table_no[id(top)], section)
+        if el.find(["p", "div", "tr", "li"]):  # containers: their children are visited
+            continue
         line = el.get_text(" ", strip=True)
         if not line:
             continue
