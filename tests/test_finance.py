@@ -627,3 +627,13 @@ def test_title_and_unit_rows_inside_an_html_table():
                                                       "fa_project_expenditure": 60.0, "fa_exp_201": 100.0}
     assert got["fa_exp_201"]["source_text"].startswith("支出决算表: 201 一般公共服务支出")
     assert not codes(issues, "unit_assumed")
+
+
+def test_summary_with_budget_and_final_columns_takes_the_final_one():
+    g = grid("收入支出决算总表", [
+        ["项目", "年初预算数", "决算数", "项目", "年初预算数", "决算数"],
+        ["本年收入合计", "900.00", "1,000.00", "本年支出合计", "880.00", "970.00"],
+        ["年初结转和结余", "-", "10.00", "年末结转和结余", "-", "40.00"],
+    ])
+    values, _ = extract_finance("final_accounts", [g], [])
+    assert {v["field_id"]: v["value"] for v in values} == {"fa_total_expenditure": 970.0}

@@ -459,17 +459,26 @@ def _read_summary(state: _State, table: _Table, prefix: str) -> dict[str, _Candi
     found: dict[str, _Candidate] = {}
     carry_over = False
 
+    wanted = "决算" if prefix == "fa" else "预算"
+
     def amount_right_of(r: int, j: int) -> float | None:
+        """The label's amount: the figure after it (before the next label), in the 决算数 /
+        预算数 column when the side has several ('年初预算数 | 决算数')."""
         row = grid.rows[r]
+        figures: list[int] = []
         for k in range(j + 1, len(row)):
             if k in skip or _norm(row[k]) == _norm(row[j]):
                 continue
             kind = _cell_kind(row[k])
             if kind == "text":
-                return None  # the next label: no amount for this one
+                break  # the next label
             if kind == "num":
-                return _money(state, table, r, k, f"{prefix}_total_expenditure", dash_is_zero=True)
-        return None
+                figures.append(k)
+        if not figures:
+            return None
+        named = [k for k in figures if wanted in lay.headers[k] and not re.search(r"年初|全年|上年", lay.headers[k])]
+        k = named[0] if named and len(figures) > 1 else figures[0]
+        return _money(state, table, r, k, f"{prefix}_total_expenditure", dash_is_zero=True)
 
     for r in range(len(grid.rows)):
         row = grid.rows[r]
