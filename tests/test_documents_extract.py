@@ -134,3 +134,10 @@ def test_table_figures_point_to_the_section_of_their_table_even_when_cells_hold_
     # 二 主动公开 < 三 申请 < 四 复议诉讼, each after the 总体情况 prose of section 1–3
     assert pages["od_permits"] < pages["rq_new"] < pages["rv_total"]
     assert pages["rq_new"] > 1
+
+
+def test_a_report_that_counts_404_items_is_not_an_error_page(tmp_path):
+    from jinchengtuo.documents.extract import NOT_FOUND
+
+    assert not NOT_FOUND.search("通过政府网站主动公开政府信息404条") and not NOT_FOUND.search("行政处罚 404 件")
+    assert NOT_FOUND.search("404 页面不存在") and NOT_FOUND.search("Error 404 - Not Found") and NOT_FOUND.search("错误代码：404")

@@ -1,6 +1,6 @@
 -- Every file seen, with its final status. Extraction decides per file (extracted, partial,
 -- failed, unidentified); here the corpus-level decisions are added:
---   duplicate  = the same bytes as an earlier path, or the same street/year/doc_type with the
+--   duplicate  = the same bytes as an earlier path (unless unreadable: failures stay failed), or the same street/year/doc_type with the
 --                same extracted figures as another copy (the same document uploaded twice);
 --   superseded = an older publication of a street/year/doc_type that has a later one (a
 --                corrected re-publication supersedes the earlier one; both are kept).
@@ -93,13 +93,13 @@ final as (
         n_values,
         extraction_status,
         case
-            when byte_copy_no > 1 then 'duplicate'
+            when is_byte_duplicate then 'duplicate'
             when coalesce(content_copy_no, 1) > 1 then 'duplicate'
             when is_candidate and publication_rank > 1 then 'superseded'
             else extraction_status
         end as status,
         case
-            when byte_copy_no > 1 then 'same bytes as ' || byte_original_path
+            when is_byte_duplicate then 'same bytes as ' || byte_original_path
             when coalesce(content_copy_no, 1) > 1 then 'same document and figures as ' || content_original_path
             when is_candidate and publication_rank > 1 then 'superseded by a later publication: ' || current_path
             else extraction_reason
@@ -107,7 +107,10 @@ final as (
         folder_street_code is not null and street_code is not null and folder_street_code <> street_code as is_misfiled,
         extractor_version,
         extracted_at
-    from ranked
+    from (
+        -- a failed file stays failed: two empty downloads are two failures, not a document and its copy
+        select *, byte_copy_no > 1 and extraction_status <> 'failed' as is_byte_duplicate from ranked
+    ) as ranked
 )
 
 select

@@ -44,7 +44,9 @@ DOC_TYPE_CUES = (
     ("budget", re.compile(r"预算")),
     ("work_summary", re.compile(r"工作(总结|报告)|年度总结")),
 )
-NOT_FOUND = re.compile(r"(?<![\d.])404(?![\d.])|页面不存在|找不到(该|您要访问的)?页面|页面已删除|Not Found", re.I)
+# an error page saved instead of a document; a bare 404 is a figure like any other (主动公开信息404条)
+NOT_FOUND = re.compile(r"(?<![\d.])404(?![\d.])\s*(?:错误|error|not found|页面|[-–—:：|])|(?:错误|error)\s*(?:代码)?[:：]?\s*404(?![\d.])"
+                       r"|页面不存在|找不到(该|您要访问的)?页面|页面已删除|not found", re.I)
 YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 CHARSET = re.compile(rb"charset\s*=\s*[\"']?([A-Za-z0-9_\-]+)", re.I)
 PUBLISHED = re.compile(r"((?:19|20)\d\d)\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?")
