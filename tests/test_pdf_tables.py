@@ -301,6 +301,63 @@ def test_filled_rectangle_borders_page_frame_and_run_together_text():
                         ["其他收入", "20.00", ""]]
 
 
+# ----------------------------------------------------------------------------- tables without vertical lines
+
+def _rules_table(data, style, widths, valign="MIDDLE"):
+    cells = [[Paragraph(c, CELL) if isinstance(c, str) and len(c) * 8 > widths[j] - 6 else c for j, c in enumerate(row)]
+             for row in data]
+    t = Table(cells, colWidths=widths)
+    t.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 8), ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+                           ("ALIGN", (1, 0), (-1, 0), "CENTER"), ("VALIGN", (0, 0), (-1, -1), valign)] + style))
+    return t
+
+
+INCOME = [["项目", "本年数", "上年数"],
+          ["一、一般公共预算拨款", "81,482.17", "70,000.00"],
+          ["二、政府性基金预算拨款之城乡社区公共设施及其他相关支出", "-", ""],
+          ["三、其他收入", "5,277.60", "(12.00)"],
+          ["合    计", "86,759.77", "70,012.00"]]
+INCOME_GRID = [r[:] for r in INCOME]
+INCOME_GRID[-1][0] = "合计"  # letter-spaced CJK joins
+THREE_LINE = [("LINEABOVE", (0, 0), (-1, 0), 1, colors.black), ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
+              ("LINEBELOW", (0, -1), (-1, -1), 1, colors.black)]
+ROW_RULES = [("BOX", (0, 0), (-1, -1), 0.5, colors.black), ("LINEBELOW", (0, 0), (-1, -2), 0.4, colors.black)]
+
+
+def test_tables_with_horizontal_rules_only():
+    """A three-line table, then a box with rules between rows but no inner vertical lines, the
+    same width, one above the other; prose between and after them."""
+    story = [Paragraph("收入决算表", CAPTION), Paragraph("单位：万元", UNIT), _rules_table(INCOME, THREE_LINE, [200, 120, 120]),
+             Paragraph(PROSE_TEXT, PROSE),
+             Paragraph("收入预算表", CAPTION), Paragraph("公开05表 单位：元", UNIT), _rules_table(INCOME, ROW_RULES, [200, 120, 120]),
+             Paragraph(PROSE_TEXT, PROSE)]
+    grids = pdf_grids(_pdf(story))
+    assert [(g.caption, g.unit) for g in grids] == [("收入决算表", "万元"), ("收入预算表", "元")]
+    for g in grids:
+        assert _rows(g) == INCOME_GRID
+
+
+def test_three_line_table_with_a_header_over_two_columns_and_a_category_row():
+    data = [["项目", "金额", ""], ["", "本年", "上年"],
+            ["一、基本支出", "", ""], ["工资福利支出", "1,000.00", "900.00"], ["商品和服务支出", "200.50", "-"]]
+    style = THREE_LINE[:1] + [("LINEBELOW", (0, 1), (-1, 1), 0.5, colors.black), THREE_LINE[2],
+                              ("SPAN", (1, 0), (2, 0)), ("SPAN", (0, 0), (0, 1))]
+    g = pdf_grids(_pdf([Paragraph("基本支出决算明细表", CAPTION), _rules_table(data, style, [200, 120, 120])]))[0]
+    assert g.caption == "基本支出决算明细表"
+    # two header rows over one rule: 项目 centred beside both spans both, 金额 spans both figure columns
+    assert _rows(g) == [["项目", "金额", "金额"], ["项目", "本年", "上年"],
+                        ["一、基本支出", "", ""], ["工资福利支出", "1,000.00", "900.00"], ["商品和服务支出", "200.50", "-"]]
+
+
+def test_rules_around_prose_are_not_a_table():
+    from reportlab.platypus.flowables import HRFlowable
+
+    rule = HRFlowable(width="100%", thickness=0.5, color=colors.black)
+    story = [rule, Paragraph(PROSE_TEXT * 2, PROSE), rule, Paragraph("联系人：张三        联系电话：0755-12345678", PROSE), rule,
+             Paragraph(PROSE_TEXT, PROSE), rule]
+    assert pdf_grids(_pdf(story)) == []
+
+
 # ----------------------------------------------------------------------------- DOCX
 
 def _docx() -> bytes:

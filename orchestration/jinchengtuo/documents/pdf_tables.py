@@ -256,10 +256,14 @@ class _Frame:
     y1: float = 0.0
     xs: list[float] = field(default_factory=list)  # column boundaries
     ys: list[float] = field(default_factory=list)  # row boundaries
+    ruled: bool = True  # columns drawn; False: only horizontal rules, columns from the text
 
 
 def _frames(hs: list[_Seg], vs: list[_Seg]) -> list[_Frame]:
-    """Groups of touching segments with at least two rows and two columns of cells."""
+    """Groups of touching segments with at least two rows and two columns of cells (ruled
+    frames), boxes without inner vertical lines (frames whose columns the text gives), and
+    stacks of three or more horizontal rules of one width (three-line tables, tables drawn with
+    horizontal borders only)."""
     n = len(hs) + len(vs)
     parent = list(range(n))
 
@@ -287,8 +291,12 @@ def _frames(hs: list[_Seg], vs: list[_Seg]) -> list[_Frame]:
     for k, v in enumerate(vs):
         groups.setdefault(find(len(hs) + k), _Frame([], [])).vs.append(v)
     frames = []
+    loose: list[_Seg] = []  # horizontal rules touching no vertical line
     for f in groups.values():
-        if not f.hs or not f.vs:
+        if not f.vs:
+            loose.extend(f.hs)
+            continue
+        if not f.hs:
             continue
         f.xs = _cluster([v.pos for v in f.vs])
         f.ys = _cluster([h.pos for h in f.hs])
@@ -298,12 +306,39 @@ def _frames(hs: list[_Seg], vs: list[_Seg]) -> list[_Frame]:
         f.y0, f.y1 = f.ys[0], f.ys[-1]
         if (f.x1 - f.x0) < 10 or (f.y1 - f.y0) < 5:
             continue
+        f.ruled = len(f.xs) >= 3
         frames.append(f)
+    frames += _rule_stacks(loose)
+
     # an outer frame (page border) that holds other frames is not a table
     def inside(a: _Frame, b: _Frame) -> bool:
         return a is not b and a.x0 >= b.x0 - 1 and a.x1 <= b.x1 + 1 and a.y0 >= b.y0 - 1 and a.y1 <= b.y1 + 1
     frames = [f for f in frames if not any(inside(g, f) for g in frames)]
     frames.sort(key=lambda f: (f.y0, f.x0))
+    return frames
+
+
+MIN_RULE = 100.0  # points: a horizontal rule of a table without vertical lines is at least this wide
+
+
+def _rule_stacks(hs: list[_Seg]) -> list[_Frame]:
+    """Frames from stacks of three or more horizontal rules sharing both ends (top rule, rule
+    under the header, bottom rule, and any rules between rows)."""
+    by_extent: list[list[_Seg]] = []
+    for h in sorted((h for h in hs if h.b - h.a >= MIN_RULE), key=lambda h: h.pos):
+        for group in by_extent:
+            if abs(group[0].a - h.a) <= SNAP and abs(group[0].b - h.b) <= SNAP:
+                group.append(h)
+                break
+        else:
+            by_extent.append([h])
+    frames = []
+    for group in by_extent:
+        ys = _cluster([h.pos for h in group])
+        if len(ys) < 3:
+            continue
+        f = _Frame(group, [], min(h.a for h in group), ys[0], max(h.b for h in group), ys[-1], [], ys, ruled=False)
+        frames.append(f)
     return frames
 
 
@@ -437,14 +472,173 @@ def _frame_grid(page, mat, frame: _Frame, words: list[Word]) -> list[list[str]]:
     return [[texts.get(find(i * nc + j), "") for j in range(nc)] for i in range(nr)]
 
 
+def _segments_of_line(line: list[Word]) -> list[list[float]]:
+    """The x extents of a line's runs of text (words closer than half a point are one run)."""
+    runs: list[list[float]] = []
+    for w in line:  # left to right
+        if runs and w[0] <= runs[-1][1] + 0.5:
+            runs[-1][1] = max(runs[-1][1], w[2])
+        else:
+            runs.append([w[0], w[2]])
+    return runs
+
+
+def _text_columns(words: list[Word], rows: list[list[Word]], x0: float, x1: float) -> list[float]:
+    """Column boundaries of a table without vertical lines. Returns [x0, ..., x1].
+
+    1. Vertical strips of white space left by every text line that holds two runs of text or
+       more (a line of one run, such as a wrapped label's first line or a category label
+       running over empty figure cells, says nothing about where columns part) separate
+       columns. The boundary is put a cell padding after the text on its left, since figures
+       are right-aligned: white space between columns belongs to the column on its right.
+    2. A word that crosses a boundary although its row has text in the column beyond (a long
+       label beside its figures) pushes the boundary past its end, when no other text starts
+       in between.
+    """
+    heights = sorted(w[3] - w[1] for w in words)
+    min_gap = max(3.0, 0.4 * heights[len(heights) // 2]) if heights else 3.0
+    lines = [_segments_of_line(ln) for ln in _lines_of(words)]
+    informative = [ln for ln in lines if len(ln) >= 2] or lines
+    events: list[tuple[float, int]] = []
+    for runs in informative:
+        for a, b in runs:
+            events += [(a, 1), (b, -1)]
+    events.sort()
+    inner: list[float] = []
+    count, gap_start = 0, None
+    for x, d in events:
+        if count == 0 and gap_start is not None and d > 0 and x - gap_start >= min_gap:
+            inner.append(gap_start + min(6.0, (x - gap_start) / 2))
+        count += d
+        if count == 0:
+            gap_start = x
+    starts = sorted(w[0] for w in words)
+    for _ in range(len(inner)):
+        moved = False
+        for row in rows:
+            for w in row:
+                for k, b in enumerate(inner):
+                    if not (w[0] < b - 1.0 and w[2] > b + 1.0):
+                        continue
+                    nxt = inner[k + 1] if k + 1 < len(inner) else x1
+                    beyond = any(o is not w and b <= (o[0] + o[2]) / 2 < nxt for o in row)
+                    new = w[2] + min(6.0, max(0.5, (nxt - w[2]) / 2))
+                    blocked = any(w[2] < x0_ < new for x0_ in starts) or new >= nxt
+                    if beyond and not blocked:
+                        inner[k] = new
+                        moved = True
+        if not moved:
+            break
+    return [x0] + inner + [x1]
+
+
+def _text_grid(frame: _Frame, words: list[Word]) -> list[list[str]]:
+    """Rows and columns of a frame without vertical lines: rows from the horizontal rules and,
+    between two rules, from words that overlap vertically (a wrapped label and the figures
+    centred beside it are one row); columns from the white space (`_text_columns`, from the
+    body's rows: header cells above the first rule are centred over their columns or span
+    several). A word over several columns that its row leaves empty is a cell spanning them
+    (repeated into each)."""
+    ys = frame.ys
+    by_band: dict[int, list[Word]] = {}
+    for w in words:
+        i = min(max(bisect_right(ys, (w[1] + w[3]) / 2) - 1, 0), len(ys) - 2)
+        by_band.setdefault(i, []).append(w)
+    bands: list[list[list[Word]]] = []
+    for i in sorted(by_band):
+        chained: list[list] = []  # [y0, y1, words]
+        for w in sorted(by_band[i], key=lambda w: w[1]):
+            if chained and min(w[3], chained[-1][1]) - max(w[1], chained[-1][0]) >= 0.3 * (w[3] - w[1]):
+                chained[-1][2].append(w)
+                chained[-1][1] = max(chained[-1][1], w[3])
+            else:
+                chained.append([w[1], w[3], [w]])
+        bands.append([c[2] for c in chained])
+    # no rule under a header (one band): every row is body
+    header_band = 1 if len(bands) > 1 and min(by_band) == 0 else 0
+    body_rows = [r for band in bands[header_band:] for r in band]
+    xs = _text_columns([w for r in body_rows for w in r], body_rows, frame.x0, frame.x1)
+    frame.xs = xs
+    nc = len(xs) - 1
+    if nc < 2:
+        return []
+
+    def home(w: Word) -> int:
+        return min(max(bisect_right(xs, (w[0] + w[2]) / 2) - 1, 0), nc - 1)
+
+    # a cell centred over two rows (项目 beside 金额 / 本年 上年) is a line of its own between
+    # them, in columns both leave empty: it spans them
+    for band in bands:
+        k = 1
+        while k < len(band) - 1:
+            own = {home(w) for w in band[k]}
+            if own.isdisjoint(home(w) for w in band[k - 1]) and own.isdisjoint(home(w) for w in band[k + 1]):
+                band[k - 1] = band[k - 1] + band[k]
+                band[k + 1] = band[k + 1] + band[k]
+                del band[k]
+            else:
+                k += 1
+    header_rows = len(bands[0]) if header_band else 0
+    rows = [r for band in bands for r in band]
+    body_rows = rows[header_rows:]
+    homes = [[home(w) for w in row] for row in rows]
+    tabular = sum(1 for h in homes[header_rows:] if len(set(h)) >= 2)
+    if tabular < max(2, (len(body_rows) + 1) // 2):
+        return []  # text between rules (prose, a form line or two), not a table
+    grid: list[list[str]] = []
+    for row, home in zip(rows, homes):
+        taken = set(home)
+        cells: list[list[Word]] = [[] for _ in range(nc)]
+        for w, j0 in zip(row, home):
+            # a word also fills the neighbouring columns holding 40% of it that its row leaves empty
+            width = max(w[2] - w[0], 0.1)
+            for j in range(nc):
+                if j == j0 or (j not in taken and min(w[2], xs[j + 1]) - max(w[0], xs[j]) >= 0.4 * width):
+                    cells[j].append(w)
+        grid.append([_cell_text(c) if c else "" for c in cells])
+    return grid
+
+
+CAPTION_LINE = re.compile(r"表\s*$|表\s*[0-9０-９一二三四五六七八九十]+|单位\s*[:：]|^\s*[（(]?续")
+
+
+def _split_stacks(frames: list[_Frame], words: list[Word]) -> list[_Frame]:
+    """Cut a stack of horizontal rules where the text between two of its rules is not a table
+    row: prose (lines of one run of text, the first over most of the width) or a caption (…表,
+    单位：…). Two three-line tables of
+    the same width one above the other are two tables."""
+    out: list[_Frame] = []
+    for f in frames:
+        if f.ruled:
+            out.append(f)
+            continue
+        start = 0
+        for i in range(len(f.ys) - 1):
+            band = [w for w in words if f.x0 <= (w[0] + w[2]) / 2 <= f.x1 and f.ys[i] < (w[1] + w[3]) / 2 < f.ys[i + 1]]
+            lines = _lines_of(band)
+            prose = all(len(_segments_of_line(ln)) < 2 for ln in lines) and (
+                lines[0][-1][2] - lines[0][0][0] >= 0.6 * (f.x1 - f.x0)) if lines else False
+            outside = prose or any(CAPTION_LINE.search(_line_text(ln)) for ln in lines)
+            if outside:
+                if i - start >= 1:
+                    out.append(_Frame(f.hs, [], f.x0, f.ys[start], f.x1, f.ys[i], [], f.ys[start:i + 1], ruled=False))
+                start = i + 1
+        if len(f.ys) - 1 - start >= 1:
+            out.append(_Frame(f.hs, [], f.x0, f.ys[start], f.x1, f.ys[-1], [], f.ys[start:], ruled=False))
+    out.sort(key=lambda f: (f.y0, f.x0))
+    return out
+
+
 def _page_tables(page) -> tuple[list[_PageTable], list[_Line]]:
     """Tables of one page, and the page's text lines outside tables (top to bottom)."""
     mat = page.rotation_matrix if page.rotation % 360 else None
     hs, vs = _page_segments(page, mat)
-    frames = _frames(hs, vs) if hs and vs else []
+    frames = _frames(hs, vs) if hs else []
     words = [w[:5] for w in page.get_text("words") if w[4].strip()]
     if mat is not None:
         words = [(*_rotate_box(mat, *w[:4]), w[4]) for w in words]
+    if any(not f.ruled for f in frames):
+        frames = _split_stacks(frames, words)
     inside: list[list[Word]] = [[] for _ in frames]
     outside: list[Word] = []
     for w in words:
@@ -462,7 +656,9 @@ def _page_tables(page) -> tuple[list[_PageTable], list[_Line]]:
         lines.append(_Line(y0, y1, _line_text(ln), y1 < height / 8 or y0 > height * 7 / 8))
     tables: list[_PageTable] = []
     for k, f in enumerate(frames):
-        rows = _frame_grid(page, mat, f, inside[k])
+        rows = _frame_grid(page, mat, f, inside[k]) if f.ruled else _text_grid(f, inside[k])
+        if not rows:
+            continue
         if len(rows) * len(rows[0]) < 2 or not any(any(c for c in r) for r in rows):
             continue  # a box around one note, or an empty frame: not a table
         prev_bottom = tables[-1].frame.y1 if tables else float("-inf")
