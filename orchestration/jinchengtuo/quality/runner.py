@@ -165,12 +165,16 @@ def run_suite(suite: Suite, df: pd.DataFrame, *, docs_dir: Path | None = None) -
     validation = ctx.validation_definitions.add(gx.ValidationDefinition(name=uid, data=batch, suite=gx_suite))
     key = list(dict.fromkeys([c for c in suite.row_key if c in df.columns] + (["year"] if has_year else [])))
     result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": key} if key else {"result_format": "SUMMARY"}
-    # GX needs a plain RangeIndex to report rows; the warehouse frames have one already
-    result = validation.run(batch_parameters={"dataframe": df.reset_index(drop=True)}, result_format=result_format)
+    result = validation.run(batch_parameters={"dataframe": _plain_frame(df)}, result_format=result_format)
     outcomes = []
     for r in result.results:
         cfg = r.expectation_config
         res = r.result or {}
+        info = r.exception_info or {}
+        if isinstance(info, dict) and info.get("raised_exception"):
+            # an expectation that could not be evaluated fails with the reason, never silently
+            raise RuntimeError(f"{suite.path}: expectation {cfg.type} ({json.dumps(cfg.kwargs, ensure_ascii=False, default=str)}) "
+                               f"could not be evaluated: {info.get('exception_message')}")
         index_rows = res.get("unexpected_index_list")
         rows = index_rows if isinstance(index_rows, list) and index_rows and isinstance(index_rows[0], dict) else [
             {"value": v} for v in (res.get("partial_unexpected_list") or [])
@@ -216,6 +220,17 @@ def _build_docs(ctx, suite_uid: str, docs_dir: Path) -> tuple[Path, Path | None]
 
             page = Path(unquote(urlparse(url).path))
     return docs_dir / "index.html", page
+
+
+def _plain_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A RangeIndex and no pandas extension dtypes (Int64, boolean, string): GX's comparisons fail on
+    pd.NA, so nullable columns become object columns holding None."""
+    out = df.reset_index(drop=True)
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.api.extensions.ExtensionDtype) and not isinstance(out[col].dtype, pd.DatetimeTZDtype):
+            values = out[col].astype(object)
+            out[col] = values.where(out[col].notna(), None)
+    return out
 
 
 def _plain(v):
