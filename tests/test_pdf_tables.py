@@ -349,6 +349,28 @@ def test_three_line_table_with_a_header_over_two_columns_and_a_category_row():
                         ["一、基本支出", "", ""], ["工资福利支出", "1,000.00", "900.00"], ["商品和服务支出", "200.50", "-"]]
 
 
+def test_three_line_table_over_a_page_break():
+    body = [[f"{2010100 + i} 项目名称{i}", f"{i * 1000:,}.00", "-" if i % 7 == 0 else f"{i}.50"] for i in range(80)]
+    table = _rules_table([["项目", "本年数", "上年数"]] + body, THREE_LINE, [200, 120, 120])
+    table.repeatRows = 1
+    g_all = pdf_grids(_pdf([Paragraph("项目支出明细表", CAPTION), table]))
+    assert len(g_all) == 1
+    g = g_all[0]
+    assert _rows(g) == [["项目", "本年数", "上年数"]] + body
+    assert g.row_pages[0] == 1 and g.row_pages[-1] == 2
+
+
+def test_tables_side_by_side_keep_their_own_captions():
+    left = _table([["项目", "金额"], ["工资福利支出", "1.00"], ["商品和服务支出", "2.00"]], widths=[120, 90])
+    right = _table([["项目", "人数"], ["在职人员", "12"], ["退休人员", "3"]], widths=[120, 90])
+    layout = Table([[Paragraph("基本支出表", CAPTION), Paragraph("人员情况表", CAPTION)], [left, right]], colWidths=[240, 240])
+    grids = pdf_grids(_pdf([layout]))
+    assert [(g.caption, _rows(g)) for g in grids] == [
+        ("基本支出表", [["项目", "金额"], ["工资福利支出", "1.00"], ["商品和服务支出", "2.00"]]),
+        ("人员情况表", [["项目", "人数"], ["在职人员", "12"], ["退休人员", "3"]]),
+    ]
+
+
 def test_rules_around_prose_are_not_a_table():
     from reportlab.platypus.flowables import HRFlowable
 

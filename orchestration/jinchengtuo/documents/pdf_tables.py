@@ -322,8 +322,9 @@ MIN_RULE = 100.0  # points: a horizontal rule of a table without vertical lines 
 
 
 def _rule_stacks(hs: list[_Seg]) -> list[_Frame]:
-    """Frames from stacks of three or more horizontal rules sharing both ends (top rule, rule
-    under the header, bottom rule, and any rules between rows)."""
+    """Frames from stacks of two or more horizontal rules sharing both ends (top rule, rule
+    under the header, bottom rule, and any rules between rows; a table part cut by a page break
+    may lack its bottom rule: see `_extend_open_stacks`)."""
     by_extent: list[list[_Seg]] = []
     for h in sorted((h for h in hs if h.b - h.a >= MIN_RULE), key=lambda h: h.pos):
         for group in by_extent:
@@ -335,7 +336,7 @@ def _rule_stacks(hs: list[_Seg]) -> list[_Frame]:
     frames = []
     for group in by_extent:
         ys = _cluster([h.pos for h in group])
-        if len(ys) < 3:
+        if len(ys) < 2:
             continue
         f = _Frame(group, [], min(h.a for h in group), ys[0], max(h.b for h in group), ys[-1], [], ys, ruled=False)
         frames.append(f)
@@ -425,6 +426,8 @@ class _Line:
     y1: float
     text: str
     margin: bool  # in the top or bottom eighth of the page (where running heads live)
+    x0: float = 0.0
+    x1: float = 0.0
 
 
 @dataclass
@@ -629,6 +632,34 @@ def _split_stacks(frames: list[_Frame], words: list[Word]) -> list[_Frame]:
     return out
 
 
+def _extend_open_stacks(frames: list[_Frame], words: list[Word]) -> list[_Frame]:
+    """A table drawn with horizontal rules whose part on this page ends without a bottom rule
+    (the page broke it): the rows of text below its last rule belong to it, as long as they
+    read as table rows (two runs of text or more, or a short label) and follow each other
+    closely, up to the next frame."""
+    out = []
+    for n, f in enumerate(frames):
+        if f.ruled:
+            out.append(f)
+            continue
+        limit = min((g.y0 for g in frames[n + 1:] if g.y0 > f.y1), default=float("inf"))
+        below = [w for w in words if f.x0 <= (w[0] + w[2]) / 2 <= f.x1 and f.y1 < (w[1] + w[3]) / 2 < limit]
+        bottom, taken = f.y1, 0
+        for ln in _lines_of(below):
+            top, low = min(w[1] for w in ln), max(w[3] for w in ln)
+            height = low - top
+            text = _line_text(ln)
+            runs = _segments_of_line(ln)
+            row_like = len(runs) >= 2 or (runs[0][1] - runs[0][0] < 0.6 * (f.x1 - f.x0) and not CAPTION_LINE.search(text))
+            if top - bottom > 1.5 * height or not row_like or is_page_furniture(text):
+                break
+            bottom, taken = low, taken + (len(runs) >= 2)
+        if taken >= 2:
+            f = _Frame(f.hs, [], f.x0, f.y0, f.x1, bottom + 1.0, [], f.ys + [bottom + 1.0], ruled=False)
+        out.append(f)
+    return out
+
+
 def _page_tables(page) -> tuple[list[_PageTable], list[_Line]]:
     """Tables of one page, and the page's text lines outside tables (top to bottom)."""
     mat = page.rotation_matrix if page.rotation % 360 else None
@@ -638,7 +669,7 @@ def _page_tables(page) -> tuple[list[_PageTable], list[_Line]]:
     if mat is not None:
         words = [(*_rotate_box(mat, *w[:4]), w[4]) for w in words]
     if any(not f.ruled for f in frames):
-        frames = _split_stacks(frames, words)
+        frames = _extend_open_stacks(_split_stacks(frames, words), words)
     inside: list[list[Word]] = [[] for _ in frames]
     outside: list[Word] = []
     for w in words:
@@ -651,9 +682,18 @@ def _page_tables(page) -> tuple[list[_PageTable], list[_Line]]:
             outside.append(w)
     height = page.rect.height or 1.0
     lines = []
-    for ln in _lines_of(outside):
-        y0, y1 = min(w[1] for w in ln), max(w[3] for w in ln)
-        lines.append(_Line(y0, y1, _line_text(ln), y1 < height / 8 or y0 > height * 7 / 8))
+    for whole in _lines_of(outside):
+        # texts far apart on one line (captions of tables side by side) are separate lines
+        gap = 3.0 * sorted(w[3] - w[1] for w in whole)[len(whole) // 2]
+        parts = [[whole[0]]]
+        for w in whole[1:]:
+            if w[0] - parts[-1][-1][2] > gap:
+                parts.append([w])
+            else:
+                parts[-1].append(w)
+        for ln in parts:
+            y0, y1 = min(w[1] for w in ln), max(w[3] for w in ln)
+            lines.append(_Line(y0, y1, _line_text(ln), y1 < height / 8 or y0 > height * 7 / 8, ln[0][0], max(w[2] for w in ln)))
     tables: list[_PageTable] = []
     for k, f in enumerate(frames):
         rows = _frame_grid(page, mat, f, inside[k]) if f.ruled else _text_grid(f, inside[k])
@@ -661,8 +701,12 @@ def _page_tables(page) -> tuple[list[_PageTable], list[_Line]]:
             continue
         if len(rows) * len(rows[0]) < 2 or not any(any(c for c in r) for r in rows):
             continue  # a box around one note, or an empty frame: not a table
-        prev_bottom = tables[-1].frame.y1 if tables else float("-inf")
-        before = [ln for ln in lines if prev_bottom - 1 <= (ln.y0 + ln.y1) / 2 <= f.y0 + 1]
+        # the text above it, up to the table above it (tables may stand side by side)
+        prev_bottom = max((t.frame.y1 for t in tables if t.frame.y1 <= f.y0 + 1 and t.frame.x0 < f.x1 and t.frame.x1 > f.x0),
+                          default=float("-inf"))
+        near = 0.25 * (f.x1 - f.x0)  # a unit line may stand a little beyond the table's right edge
+        before = [ln for ln in lines if prev_bottom - 1 <= (ln.y0 + ln.y1) / 2 <= f.y0 + 1
+                  and ln.x0 < f.x1 + near and ln.x1 > f.x0 - near]
         tables.append(_PageTable(rows, f, before))
     for t in tables:
         t.lines_after = [ln for ln in lines if (ln.y0 + ln.y1) / 2 > t.frame.y1 + 1]
@@ -730,7 +774,7 @@ def pdf_grids(data: bytes) -> list[Grid]:
                 and not (ln.margin and _DIGITS.sub("#", ln.text) in running)]
 
     grids: list[Grid] = []
-    open_table: tuple[Grid, list[float]] | None = None  # the last table and its columns, if it ran to its page's end
+    open_table: tuple[Grid, list[float], bool] | None = None  # the last table, its columns, ruled? - if it ran to its page's end
     trailing: list[str] = []  # text at the end of the previous page, after its last table
     for page_no, (tables, lines) in enumerate(pages, start=1):
         if not tables and content(lines):
@@ -740,7 +784,13 @@ def pdf_grids(data: bytes) -> list[Grid]:
             if k == 0 and not before and trailing and (CAPTION_HINT.search(trailing[-1]) or unit_from_header(trailing[-1])):
                 before = trailing[-3:]  # a caption left alone at the foot of the previous page
             xs = t.frame.xs
-            columns = _common_columns(open_table[1], xs) if k == 0 and open_table is not None else None
+            columns = None
+            if k == 0 and open_table is not None:
+                if open_table[2] and t.frame.ruled:
+                    columns = _common_columns(open_table[1], xs)
+                elif (len(open_table[1]) == len(xs) and abs(open_table[1][0] - xs[0]) <= SNAP
+                      and abs(open_table[1][-1] - xs[-1]) <= SNAP):
+                    columns = xs  # columns read from the text: the same number within the same edges
             if columns is not None and (not before or any(CONTINUED.search(ln) for ln in before)):
                 grid = open_table[0]
                 grid.rows[:] = _refine(grid.rows, open_table[1], columns)
@@ -757,7 +807,7 @@ def pdf_grids(data: bytes) -> list[Grid]:
                     unit = unit_from_header(" ".join(t.rows[0]))
                 grid = Grid(len(grids) + 1, [list(r) for r in t.rows], page_no, caption, unit, [page_no] * len(t.rows))
                 grids.append(grid)
-            open_table = None if content(t.lines_after) else (grid, xs)
+            open_table = None if content(t.lines_after) else (grid, xs, t.frame.ruled)
         trailing = content(tables[-1].lines_after if tables else lines)
     return grids
 
