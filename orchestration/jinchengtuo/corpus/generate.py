@@ -187,6 +187,14 @@ def plan_corpus(streets, years: list[int], seed: int) -> list[FilePlan]:
         p.misfiled = True
         p.rel = f"{p.year}/{wrong.district_name}/{wrong.street_name}/{p.rel.rsplit('/', 1)[1]}"
         p.note = f"a document of another street filed in the folder of {wrong.street_name}"
+    # a copy has the bytes of its original, whatever the mess later did to the original
+    by_rel = {p.rel: p for p in plans}
+    for p in plans:
+        if p.copy_of is not None:
+            original = by_rel[p.copy_of]
+            p.fmt, p.slip = original.fmt, original.slip
+            if original.fmt in ("empty", "not_found", "truncated_pdf", "scanned_pdf"):
+                p.note = f"the same broken file uploaded twice ({original.note})"
     # no two plans may write the same path
     seen: set[str] = set()
     for p in plans:
@@ -333,10 +341,11 @@ def generate(out: Path, years: list[int] | None = None, seed: int = 2026, worker
                                   "field_id": field_id, "value": float(value), "unit": FIELD_UNITS[field_id]})
     # corpus-level statuses, as the inventory decides them: same bytes → the later path is a
     # duplicate; a corrected re-publication supersedes the first one
+    entries = {f["file"]: f for f in corpus.files}
     for rels in by_sha.values():
         for rel in sorted(rels)[1:]:
-            entry = next(f for f in corpus.files if f["file"] == rel)
-            entry["expected_status"] = "duplicate"
+            if entries[rel]["expected_status"] != "failed":  # two broken downloads are two failures
+                entries[rel]["expected_status"] = "duplicate"
     corrected = {(f["street_code"], f["year"], f["doc_type"]) for f in corpus.files if f["corrected"] and f["expected_status"] != "duplicate"}
     for f in corpus.files:
         key = (f["street_code"], f["year"], f["doc_type"])
