@@ -128,9 +128,11 @@ def _format(doc_type: str, r: random.Random) -> tuple[str, str, str]:
     return ("html" if u < 0.5 else "docx" if u < 0.75 else "pdf"), charset, skin
 
 
-def plan_corpus(streets, years: list[int], seed: int) -> list[FilePlan]:
-    """Every file of the corpus, with the mess of real folders, deterministic for the seed."""
+def plan_corpus(streets, years: list[int], seed: int, gaps: list[dict] | None = None) -> list[FilePlan]:
+    """Every file of the corpus, with the mess of real folders, deterministic for the seed.
+    `gaps`, when given, receives the documents deliberately not published."""
     plans: list[FilePlan] = []
+    gaps = gaps if gaps is not None else []
     by_code = {s.street_code: s for s in streets}
     codes = sorted(by_code)
     for year in years:
@@ -139,6 +141,8 @@ def plan_corpus(streets, years: list[int], seed: int) -> list[FilePlan]:
             r = _rng(seed, code, year)
             folder = f"{year}/{s.district_name}/{s.street_name}"
             missing = r.choice(DOC_TYPES) if r.random() < 0.07 else None  # not published this year
+            if missing:
+                gaps.append({"street_code": code, "year": year, "doc_type": missing})
             for doc_type in DOC_TYPES:
                 if doc_type == missing:
                     continue
@@ -298,7 +302,8 @@ def generate(out: Path, years: list[int] | None = None, seed: int = 2026, worker
     years = sorted(years or DEFAULT_YEARS)
     out = Path(out)
     streets, _, _ = load_inputs(census_dir)
-    plans = plan_corpus(streets, years, seed)
+    gaps: list[dict] = []
+    plans = plan_corpus(streets, years, seed, gaps)
     stage = out / f".sample-corpus.{os.getpid()}.tmp"
     if stage.exists():
         shutil.rmtree(stage)
@@ -360,7 +365,7 @@ def generate(out: Path, years: list[int] | None = None, seed: int = 2026, worker
             fh.write(json.dumps(v, ensure_ascii=False) + "\n")
     corpus.seconds = time.perf_counter() - t0
     meta = {"generator_version": GENERATOR_VERSION, "seed": seed, "years": years, "n_files": len(corpus.files),
-            "n_values": len(corpus.values), "synthetic": True,
+            "n_values": len(corpus.values), "synthetic": True, "not_published": gaps,
             "note": "Generated sample documents: figures come from a model, not from real street offices."}
     (stage / "truth" / "corpus.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     # swap in: documents/ and truth/ replaced together (old ones moved aside first, then removed)
