@@ -470,8 +470,9 @@ def test_a_year_with_a_blocking_failure_is_not_published_the_others_are(two_refr
     # the blocked year's previous release is intact, byte for byte
     assert _sha_tree(reports / BLOCKED_YEAR) == two_refreshes["snapshot"]
     # every other year was published in refresh B
-    published = {e.partition for e in second.all_events
-                 if e.event_type_value == "ASSET_MATERIALIZATION" and e.asset_key.to_user_string() == "publication/yearly_release"}
+    published = {e.event_specific_data.materialization.partition for e in second.all_events
+                 if e.event_type_value == "ASSET_MATERIALIZATION"
+                 and e.event_specific_data.materialization.asset_key.to_user_string() == "publication/yearly_release"}
     years = {p.name for p in reports.iterdir() if p.name.isdigit()}
     assert published == years - {BLOCKED_YEAR} and len(published) >= 2
     for y in published:

@@ -61,7 +61,7 @@ def quality_blocks(published) -> tuple[str | None, dict[int | None, list[dict]]]
     description="Publishes reports/<year>/: ranking.csv (UTF-8 BOM), ranking.parquet, ranking.xlsx, report.html and the "
     "street profiles, as a new revision with a manifest when the year's inputs changed; otherwise writes nothing.",
 )
-def yearly_release(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def yearly_release(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     years = list(context.partition_keys)
     summary, manifests, failures = [], {}, []
     metadata: dict = {}
@@ -107,12 +107,13 @@ def yearly_release(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         metadata["blocked_by_quality"] = dg.MetadataValue.md(
             "| year | check | table | expectation | failing rows |\n|---|---|---|---|---|\n" + "\n".join(blocked_md))
     if failures:
-        # the years that were published are materialized; the step fails for the others, visibly
+        # the years that were published are materialized (yielded: events logged with log_event are
+        # lost when the step fails); the step then fails for the others, visibly
         for key in manifests:
-            context.log_event(dg.AssetMaterialization(asset_key=YEARLY_KEY, partition=key, metadata={
-                "revision": manifests[key]["revision"], "report": dg.MetadataValue.path(str(config.reports_dir() / key / "report.html"))}))
+            yield dg.AssetMaterialization(asset_key=YEARLY_KEY, partition=key, metadata={
+                "revision": manifests[key]["revision"], "report": dg.MetadataValue.path(str(config.reports_dir() / key / "report.html"))})
         raise dg.Failure(description="some years could not be published:\n" + "\n".join(failures), metadata=metadata)
-    return dg.MaterializeResult(metadata=metadata)
+    yield dg.MaterializeResult(metadata=metadata)
 
 
 @dg.asset(
