@@ -423,6 +423,16 @@ def _docx() -> bytes:
     grid_before = OxmlElement("w:gridBefore")
     grid_before.set(qn("w:val"), "1")
     tr_pr.insert(0, grid_before)
+    # a third table inside a content control (w:sdt), as templates wrap them
+    d.add_paragraph("人员情况表")
+    t3 = d.add_table(rows=2, cols=2)
+    for j, text in enumerate(["在职人员", "退休人员"]):
+        t3.cell(0, j).text = text
+    t3.cell(1, 0).text, t3.cell(1, 1).text = "12", "3"
+    sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+    sdt.append(content)
+    t3._tbl.addprevious(sdt)
+    content.append(t3._tbl)
     buf = io.BytesIO()
     d.save(buf)
     return buf.getvalue()
@@ -430,8 +440,8 @@ def _docx() -> bytes:
 
 def test_docx_merged_cells_captions_sections():
     grids = docx_grids(_docx())
-    assert len(grids) == 2
-    a, b = grids
+    assert len(grids) == 3
+    a, b, c = grids
     assert (a.index, a.page, a.caption, a.unit) == (1, 1, "支出预算表", "万元")
     assert _rows(a) == [
         ["项目", "项目", "合计", "项目支出"],
@@ -442,6 +452,8 @@ def test_docx_merged_cells_captions_sections():
     assert a.row_pages == [1] * 4
     assert (b.index, b.page, b.caption, b.unit) == (2, 2, "“三公”经费支出预算表", "元")
     assert _rows(b) == [["合计", "公务接待费", "公务用车运行费"], ["", "4.50", "8.00"]]
+    assert (c.index, c.page, c.caption, c.unit) == (3, 2, "人员情况表", None)
+    assert _rows(c) == [["在职人员", "退休人员"], ["12", "3"]]
 
 
 # ----------------------------------------------------------------------------- errors and helpers

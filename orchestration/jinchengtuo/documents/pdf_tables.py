@@ -831,10 +831,20 @@ def docx_grids(data: bytes) -> list[Grid]:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:
         raise TableReadError(f"DOCX cannot be opened ({exc})") from exc
+    def body_order(parent):
+        """Paragraphs and tables in reading order, looking inside content controls (w:sdt)."""
+        for el in parent.iterchildren():
+            if el.tag == _W + "sdt":
+                content = el.find(_W + "sdtContent")
+                if content is not None:
+                    yield from body_order(content)
+            else:
+                yield el
+
     grids: list[Grid] = []
     before: list[str] = []
     section = 1
-    for el in document.element.body.iterchildren():
+    for el in body_order(document.element.body):
         tag = el.tag
         if tag == _W + "p":
             text = " ".join(Paragraph(el, document).text.split())
