@@ -2,7 +2,8 @@
 
 PDF: tables are rebuilt from the page's words and their positions (``page.get_text("words")``)
 and the ruling lines the page draws (``page.get_cdrawings()``), both cheap (about a millisecond
-per page) where PyMuPDF's ``find_tables`` costs a quarter of a second per page.
+per page each), where PyMuPDF's ``find_tables`` costs 0.25-2.5 s per page
+(benchmarks/bench_pdf_tables.py: about 3-4 ms of CPU per page in all, 3x plain text).
 
 How a page is read:
 
@@ -11,19 +12,24 @@ How a page is read:
    Collinear pieces are joined.
 2. Tables: segments that touch each other form one frame; a frame with at least two rows and
    two columns of cells is a table (a box around a single note is not; an outer page frame that
-   holds other frames is not).
+   holds other frames is not). Tables drawn with horizontal rules only (three-line tables, a box
+   with rules between rows) take their columns from the white space of their rows (see
+   `_text_columns`) and are kept only when most rows have text in two columns or more.
 3. Cells: the distinct x of the vertical lines and y of the horizontal lines cut the frame into
    elementary cells; two neighbours with no line drawn between them belong to one merged cell,
    whose text is repeated into every grid position it covers (the `grids.html_grids` convention).
    A word that straddles a drawn border (two cells' texts run together) is cut at the border
    from its characters' positions.
 4. Cell text: lines top to bottom, words left to right; wrapped CJK labels join without spaces.
-5. Caption and unit: the text lines between the previous table (or the page top) and the table;
+5. Caption and unit: the three text lines nearest above the table (below the table above it);
    the caption is the nearest title line (…表, …情况, …明细), the unit from
-   `numbers.unit_from_header`. Page numbers (第 3 页, - 3 -) are never captions.
+   `numbers.unit_from_header`. Page numbers (第 3 页, - 3 -) and running heads (a line repeated
+   in the page margins) are never captions; a caption left at the foot of the previous page
+   names the table that opens the next one.
 6. A table that runs over a page break continues in the same `Grid` when the next page's first
-   table has the same columns and nothing but page furniture stands between them (a caption
-   marked 续 also continues); header rows repeated at the top of the continuation are dropped.
+   table has the same columns (or a subset: a part of header rows only hides the borders its
+   merged cells cover) and nothing but page furniture stands between them (a caption marked 续
+   also continues); header rows repeated at the top of the continuation are dropped.
 
 DOCX: python-docx tables in body order, merged cells repeated, caption and unit from the
 paragraphs just before each table; `page` is the section number (1 unless the document has
@@ -750,7 +756,9 @@ def _refine(rows: list[list[str]], xs: list[float], finer: list[float]) -> list[
 
 
 def pdf_grids(data: bytes) -> list[Grid]:
-    """Every ruled table of a PDF as a Grid (see the module docstring)."""
+    """Every table of a PDF as a Grid, in reading order (see the module docstring).
+
+    Raises TableReadError (naming the page) when the file or a page cannot be read."""
     import pymupdf
 
     try:
@@ -802,7 +810,7 @@ def pdf_grids(data: bytes) -> list[Grid]:
                 grid.rows.extend(rows[n:])
                 grid.row_pages.extend([page_no] * (len(rows) - n))
             else:
-                caption, unit = caption_and_unit(before)
+                caption, unit = caption_and_unit(before[-3:])  # the three lines nearest the table
                 if unit is None:  # a unit stated in the table's first row
                     unit = unit_from_header(" ".join(t.rows[0]))
                 grid = Grid(len(grids) + 1, [list(r) for r in t.rows], page_no, caption, unit, [page_no] * len(t.rows))
