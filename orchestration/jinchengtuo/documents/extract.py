@@ -32,7 +32,7 @@ import pandas as pd
 from jinchengtuo.reference.streets import StreetDirectory
 from jinchengtuo.warehouse.schema import columns
 
-EXTRACTOR_VERSION = "0.3.0"  # bump on every change that can change a result (the cache key)
+EXTRACTOR_VERSION = "0.3.1"  # bump on every change that can change a result (the cache key)
 PROSE_TYPES = ("rule_of_law", "work_summary")
 TABLE_TYPES = ("final_accounts", "budget", "info_disclosure")
 
