@@ -111,12 +111,27 @@ def quality_rows(con, year: int | None) -> pd.DataFrame | None:
     missing = [c for c in QUALITY_COLUMNS if c not in cols]
     if missing:
         raise PublicationInputError(f"quality.check_result: columns missing: {', '.join(missing)}")
-    df = _df(con, """
-        select * exclude (rn) from (
-            select *, row_number() over (partition by check_name, table_name, coalesce(year, -1) order by checked_at desc) as rn
-            from quality.check_result
-            where year is null or year = ?
-        ) where rn = 1 order by passed, severity, table_name, check_name
+    has_expectation = "expectation" in cols
+    # the run that built this warehouse wrote the newest rows; one summary row per check, table
+    # and severity (the history has one row per expectation and year)
+    df = _df(con, f"""
+        with latest as (
+            select run_id from quality.check_result order by checked_at desc limit 1
+        ),
+        rows_ as (
+            select * from quality.check_result
+            where run_id = (select run_id from latest) and (year is null or year = ?)
+        )
+        select
+            any_value(run_id) as run_id, check_name, table_name, severity,
+            bool_and(passed) as passed,
+            sum(coalesce(failing_rows, 0)) filter (where not passed) as failing_rows,
+            {"string_agg(distinct expectation, '; ') filter (where not passed)" if has_expectation else "null"} as failed_expectations,
+            first(sample order by passed, failing_rows desc nulls last) filter (where not passed) as sample,
+            max(checked_at) as checked_at, max(year) as year
+        from rows_
+        group by check_name, table_name, severity
+        order by passed, severity, table_name, check_name
     """, [year])
     return df
 

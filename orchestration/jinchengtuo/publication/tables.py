@@ -32,7 +32,7 @@ LABELS_ZH = {
     "source_file_sha256": "SHA-256", "n_values": "提取数值数", "n_errors": "错误数", "n_warnings": "警告数",
     "is_correction": "是否更正版", "is_misfiled": "是否错放", "published_date": "发布日期", "title": "标题",
     "check_name": "检查项", "table_name": "数据表", "severity": "严重程度", "passed": "是否通过", "failing_rows": "不合格行数",
-    "sample": "样例", "checked_at": "检查时间", "name_zh": "名称", "name_en": "Name", "direction": "方向",
+    "sample": "样例", "failed_expectations": "未通过的期望", "checked_at": "检查时间", "name_zh": "名称", "name_en": "Name", "direction": "方向",
     "weight_in_capacity": "维度内权重", "formula": "公式", "unit": "单位", "rationale": "理由", "description_zh": "说明",
     "is_scored": "是否计分", "rank_status": "排名状态", "rank_in_district": "区内排名", "data_coverage": "数据覆盖率",
     "item": "项目", "value": "内容",
@@ -102,7 +102,8 @@ def quality_summary(data: YearData) -> pd.DataFrame:
     if data.quality is None:
         return pd.DataFrame([{"check_name": "—", "table_name": "—", "severity": "—", "passed": None,
                               "failing_rows": None, "sample": "数据质量检查未运行 (not run)"}])
-    cols = [c for c in ["check_name", "table_name", "severity", "passed", "failing_rows", "sample", "checked_at"] if c in data.quality]
+    cols = [c for c in ["check_name", "table_name", "severity", "passed", "failing_rows", "failed_expectations", "sample", "checked_at"]
+            if c in data.quality]
     return data.quality[cols]
 
 
