@@ -206,7 +206,7 @@ def test_symlink_out_of_the_sources_folder_is_never_followed(docs_root, streets,
     assert FUTIAN not in set(values.street_code)
     msgs = issues[issues.code == "link_not_followed"].set_index("source_path").message
     assert "links are never followed" in msgs["2021/福田区/园岭街道/link.html"]
-    # (a linked directory is not descended into either; extract.list_documents does not report it yet)
+    assert "links are never followed" in msgs["2021/linked_dir/"]  # a linked folder is reported, not entered
     assert_good_file_kept(docs, values)
 
 

@@ -454,7 +454,10 @@ def list_documents(root: Path) -> tuple[list[Path], list[str]]:
     """Every regular file under root (hidden files skipped), and the links that were not followed."""
     files, skipped = [], []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        # os.walk lists a symlinked folder among the folders but does not enter it: report it
+        skipped.extend((Path(dirpath) / d).relative_to(root).as_posix() + "/" for d in sorted(dirnames)
+                       if not d.startswith(".") and (Path(dirpath) / d).is_symlink())
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not (Path(dirpath) / d).is_symlink())
         for name in sorted(filenames):
             p = Path(dirpath) / name
             if name.startswith("."):
