@@ -17,7 +17,7 @@ import dagster as dg
 from jinchengtuo import config
 from jinchengtuo.defs.partitions import year_partitions
 from jinchengtuo.defs.resources import WarehouseResource
-from jinchengtuo.publication import PublicationInputError, publish_panel, publish_year
+from jinchengtuo.publication import PublicationInputError, YearNotScored, publish_panel, publish_year
 from jinchengtuo.quality import history
 
 REPORTS_POOL = "reports_writer"
@@ -63,7 +63,7 @@ def quality_blocks(published) -> tuple[str | None, dict[int | None, list[dict]]]
 )
 def yearly_release(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     years = list(context.partition_keys)
-    summary, manifests, failures = [], {}, []
+    summary, manifests, failures, skipped = [], {}, [], []
     metadata: dict = {}
     released_run, blocks = quality_blocks(warehouse.published)
     blocked_md = []
@@ -80,6 +80,12 @@ def yearly_release(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         try:
             res = publish_year(int(key), warehouse=warehouse.published, reports_root=config.reports_dir(),
                                documents_root=config.documents_dir())
+        except YearNotScored as exc:
+            # a year partition with nothing in it (no documents of that year): nothing to publish,
+            # said plainly; not a failure of the years that have data
+            context.log.warning(f"{key}: nothing to publish: {exc}")
+            skipped.append(key)
+            continue
         except PublicationInputError as exc:
             context.log.error(f"{key}: not published: {exc}")
             failures.append(f"{key}: {exc}")
@@ -102,6 +108,8 @@ def yearly_release(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     metadata["dagster/row_count"] = sum(m["n_streets"] for m in manifests.values())
     metadata["reports_dir"] = dg.MetadataValue.path(str(config.reports_dir()))
     metadata["years_published"] = ", ".join(manifests)
+    if skipped:
+        metadata["years_without_scores"] = ", ".join(skipped)  # nothing in the sources for them
     metadata["quality_run"] = released_run or "none recorded"
     if blocked_md:
         metadata["blocked_by_quality"] = dg.MetadataValue.md(

@@ -7,6 +7,7 @@ asset module is jinchengtuo.defs.publication.
 from jinchengtuo.publication.data import (
     RANKING_COLUMNS,
     PublicationInputError,
+    YearNotScored,
     YearData,
     load_year,
     panel_frame,
@@ -15,6 +16,6 @@ from jinchengtuo.publication.data import (
 from jinchengtuo.publication.release import PanelResult, PublishResult, publish_data, publish_panel, publish_year
 
 __all__ = [
-    "RANKING_COLUMNS", "PublicationInputError", "YearData", "load_year", "panel_frame", "published_years",
+    "RANKING_COLUMNS", "PublicationInputError", "YearNotScored", "YearData", "load_year", "panel_frame", "published_years",
     "PanelResult", "PublishResult", "publish_data", "publish_panel", "publish_year",
 ]

@@ -29,6 +29,10 @@ class PublicationInputError(RuntimeError):
     """The warehouse cannot be published from (missing file, mart or year)."""
 
 
+class YearNotScored(PublicationInputError):
+    """The warehouse has no scores at all for the year (no documents of that year in the sources)."""
+
+
 @dataclass
 class YearData:
     year: int
@@ -155,7 +159,7 @@ def load_year(con, year: int, *, warehouse: str = "") -> YearData:
     check_marts(con, warehouse or "warehouse")
     years = published_years(con)
     if year not in years:
-        raise PublicationInputError(
+        raise YearNotScored(
             f"{warehouse or 'warehouse'}: no composite scores for {year} (years scored: {', '.join(map(str, years)) or 'none'})")
     composite = _df(con, "select * from marts.fct_composite_score where year = ? order by rank nulls last, street_code", [year])
     capacity = _df(con, """select c.* from marts.fct_capacity_score c left join marts.dim_capacity d using (capacity)
