@@ -347,7 +347,9 @@ def test_yuan_written_where_wan_yuan_was_meant(raw_db):
     assert jflag.failing_by_year == {2022: 1}
     row = jflag.failing_rows[0]
     assert row["field_id"] == "fa_three_public_total" and row["jump_factor"] == 10000 and row["previous_year"] == 2021
-    assert jr.n_rows == 8  # every other positive money field compared too, and passed (the zero travel cost is skipped)
+    # every other money field compared too, and passed: the zero travel cost and the 3.5 万元
+    # reception (below the suite's 5 万元 floor in both years) are skipped
+    assert jr.n_rows == 7
 
 
 def test_negative_count_and_rate_above_100(raw_db):
