@@ -27,7 +27,7 @@ import pytest
 from openpyxl import load_workbook
 
 from jinchengtuo import config
-from jinchengtuo.publication import RANKING_COLUMNS, PublicationInputError, publish_panel, publish_year, release
+from jinchengtuo.publication import RANKING_COLUMNS, PublicationInputError, YearNotScored, publish_panel, publish_year, publish_years, release
 from jinchengtuo.scoring.synthetic import make_synthetic_raw, write_synthetic_raw
 
 YEARS = [2020, 2021]
@@ -80,7 +80,8 @@ def world(tmp_path_factory):
     outside.write_text("secret")
     (folder / "link.pdf").symlink_to(outside)
     reports = root / "reports"
-    results = {y: publish_year(y, warehouse=wh, reports_root=reports, documents_root=docs) for y in YEARS}
+    # in parallel processes, as the refresh does; every test below reads what they wrote
+    results = dict(publish_years(YEARS, warehouse=wh, reports_root=reports, documents_root=docs, workers=2))
     panel = publish_panel(warehouse=wh, reports_root=reports)
     return {"root": root, "warehouse": wh, "docs": docs, "reports": reports, "results": results, "panel": panel,
             "street": street, "raw": raw}
@@ -233,6 +234,20 @@ def test_republishing_unchanged_writes_nothing(world):
         assert not res.changed and not res.repaired and res.revision == 1
     assert not publish_panel(warehouse=world["warehouse"], reports_root=world["reports"]).changed
     assert _tree(world["reports"]) == before
+
+
+def test_parallel_publication_keeps_order_and_reports_each_year(world, tmp_path):
+    reports = tmp_path / "reports"
+    out = list(publish_years([1999, 2021], warehouse=world["warehouse"], reports_root=reports, documents_root=world["docs"],
+                             workers=2))
+    assert [y for y, _ in out] == [1999, 2021]
+    assert isinstance(out[0][1], YearNotScored) and "1999" in str(out[0][1])  # said, not raised: 2021 still published
+    res = out[1][1]
+    assert res.changed and res.revision == 1
+    # the same inputs as the fixture's release of 2021: the same fingerprint and the same ranking bytes
+    assert res.manifest["fingerprint"] == world["results"][2021].manifest["fingerprint"]
+    assert (reports / "2021" / "ranking.csv").read_bytes() == (world["reports"] / "2021" / "ranking.csv").read_bytes()
+    assert not (reports / "1999").exists()
 
 
 def test_changed_document_makes_a_new_revision_and_keeps_the_old(world, tmp_path):

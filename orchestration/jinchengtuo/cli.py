@@ -136,7 +136,7 @@ def publish(
 ) -> None:
     """Publish reports/<year>/ and the panel from the published warehouse (no rebuild). A year whose
     inputs did not change writes nothing; a changed year becomes a new revision."""
-    from jinchengtuo.publication import PublicationInputError, publish_panel, publish_year
+    from jinchengtuo.publication import PublicationInputError, publish_panel, publish_years
     from jinchengtuo.publication.data import connect, published_years
 
     failed = 0
@@ -149,11 +149,9 @@ def publish(
     except PublicationInputError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)
-    for y in years:
-        try:
-            res = publish_year(y)
-        except PublicationInputError as exc:
-            typer.echo(f"error: {y}: {exc}", err=True)
+    for y, res in publish_years(years):
+        if isinstance(res, PublicationInputError):
+            typer.echo(f"error: {y}: {res}", err=True)
             failed += 1
             continue
         state = "new revision" if res.changed else ("repaired" if res.repaired else "unchanged, nothing written")

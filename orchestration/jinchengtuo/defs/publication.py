@@ -17,7 +17,7 @@ import dagster as dg
 from jinchengtuo import config
 from jinchengtuo.defs.partitions import year_partitions
 from jinchengtuo.defs.resources import WarehouseResource
-from jinchengtuo.publication import PublicationInputError, YearNotScored, publish_panel, publish_year
+from jinchengtuo.publication import PublicationInputError, YearNotScored, publish_panel, publish_years
 from jinchengtuo.quality import history
 
 REPORTS_POOL = "reports_writer"
@@ -67,6 +67,7 @@ def yearly_release(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     metadata: dict = {}
     released_run, blocks = quality_blocks(warehouse.published)
     blocked_md = []
+    to_publish = []
     for key in years:
         year_blocks = blocks.get(int(key), []) + blocks.get(None, [])
         if year_blocks:
@@ -77,18 +78,20 @@ def yearly_release(context: dg.AssetExecutionContext, warehouse: WarehouseResour
             blocked_md += [f"| {key} | {f['check_name']} | {f['table_name']} | {f['expectation']} {f['column_name'] or ''} | "
                            f"{f['failing_rows'] if f['failing_rows'] is not None else ''} |" for f in year_blocks]
             continue
-        try:
-            res = publish_year(int(key), warehouse=warehouse.published, reports_root=config.reports_dir(),
-                               documents_root=config.documents_dir())
-        except YearNotScored as exc:
+        to_publish.append(key)
+    released = publish_years([int(k) for k in to_publish], warehouse=warehouse.published, reports_root=config.reports_dir(),
+                             documents_root=config.documents_dir())
+    for year, res in released:
+        key = str(year)
+        if isinstance(res, YearNotScored):
             # a year partition with nothing in it (no documents of that year): nothing to publish,
             # said plainly; not a failure of the years that have data
-            context.log.warning(f"{key}: nothing to publish: {exc}")
+            context.log.warning(f"{key}: nothing to publish: {res}")
             skipped.append(key)
             continue
-        except PublicationInputError as exc:
-            context.log.error(f"{key}: not published: {exc}")
-            failures.append(f"{key}: {exc}")
+        if isinstance(res, PublicationInputError):
+            context.log.error(f"{key}: not published: {res}")
+            failures.append(f"{key}: {res}")
             continue
         m = res.manifest
         state = "new revision" if res.changed else ("current files repaired" if res.repaired else "unchanged, nothing written")

@@ -13,9 +13,9 @@ from jinchengtuo.publication.data import (
     panel_frame,
     published_years,
 )
-from jinchengtuo.publication.release import PanelResult, PublishResult, publish_data, publish_panel, publish_year
+from jinchengtuo.publication.release import PanelResult, PublishResult, publish_data, publish_panel, publish_year, publish_years
 
 __all__ = [
     "RANKING_COLUMNS", "PublicationInputError", "YearNotScored", "YearData", "load_year", "panel_frame", "published_years",
-    "PanelResult", "PublishResult", "publish_data", "publish_panel", "publish_year",
+    "PanelResult", "PublishResult", "publish_data", "publish_panel", "publish_year", "publish_years",
 ]
