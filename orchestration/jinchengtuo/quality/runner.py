@@ -207,12 +207,17 @@ def run_suite(suite: Suite, df: pd.DataFrame, *, docs_dir: Path | None = None) -
 
 
 def _build_docs(ctx, suite_uid: str, docs_dir: Path) -> tuple[Path, Path | None]:
-    """Render the context's validations into its site; the index and this suite's newest page."""
-    ctx.build_data_docs(site_names=[DOCS_SITE])
+    """Render this suite's newest validation and the suite into the site, and rebuild the index;
+    the index and the validation's page. Only the new pages are rendered: re-rendering every
+    stored validation on each check made the docs cost grow with the square of the checks run."""
+    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
     keys = [k for k in ctx.validation_results_store.list_keys() if k.expectation_suite_identifier.name == suite_uid]
+    newest = max(keys, key=lambda k: k.run_id.run_time) if keys else None
+    resources = [ExpectationSuiteIdentifier(name=suite_uid)] + ([newest] if newest else [])
+    ctx.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=resources)
     page = None
-    if keys:
-        newest = max(keys, key=lambda k: k.run_id.run_time)
+    if newest:
         urls = ctx.get_docs_sites_urls(resource_identifier=newest, site_name=DOCS_SITE)
         url = urls[0].get("site_url") if urls else None
         if url and url.startswith("file://"):
