@@ -213,12 +213,14 @@ def read_docx(data: bytes) -> list[Block]:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:
         raise UnreadableDocument(f"DOCX cannot be opened ({exc})") from exc
+    # heading styles by id, looked up once: `paragraph.style` resolves the style part per call
+    headings = {s.style_id for s in document.styles if (s.name or "").lower().startswith("heading")}
     blocks, current, section = [], [], 1
     for p in document.paragraphs:
         line = p.text.strip()
         if not line:
             continue
-        if (p.style is not None and p.style.name.lower().startswith("heading")) and current:
+        if p._p.style in headings and current:  # the paragraph's w:pStyle id (None: the default style)
             blocks.append(Block(section, "\n".join(current)))
             current, section = [], section + 1
         current.append(line)
