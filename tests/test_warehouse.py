@@ -229,6 +229,17 @@ def test_scoring_method_options_reach_dbt_as_vars():
     assert dg.validate_run_config(job, run_config)  # the dbt asset takes the vars as run config
 
 
+def test_a_year_outside_the_partitions_is_refused_not_dropped(monkeypatch):
+    from jinchengtuo.defs import automation
+
+    monkeypatch.setattr(automation.year_partitions, "get_partition_keys", lambda *a, **k: ["2020", "2021"])
+    assert automation.range_tags(["2021", "2020"]) == {"dagster/asset_partition_range_start": "2020",
+                                                       "dagster/asset_partition_range_end": "2021"}
+    # a refresh of 2020 and 2022 would otherwise run over 2020 alone and look like a success
+    with pytest.raises(ValueError, match=r"year\(s\) 2022 not in the sources \(years found: 2020, 2021"):
+        automation.range_tags(["2020", "2022"])
+
+
 def test_sources_sensor_requests_the_years_of_changed_files(tmp_path, monkeypatch):
     from jinchengtuo.defs import automation
 

@@ -29,9 +29,12 @@ refresh_job = dg.define_asset_job(
 def range_tags(years: list[str]) -> dict[str, str]:
     """Run tags that make one run cover the years from min(years) to max(years)."""
     keys = year_partitions.get_partition_keys()
-    wanted = sorted(y for y in years if y in keys)
-    if not wanted:
-        raise ValueError(f"none of the years {years} is in the sources (years found: {', '.join(keys)})")
+    unknown = sorted(set(years) - set(keys))
+    if unknown:
+        # never clipped silently: a run over fewer years than asked would look like a success
+        raise ValueError(f"year(s) {', '.join(unknown)} not in the sources (years found: {', '.join(keys)}; the year "
+                         "partitions are read from sources/ when the code location loads: reload it after adding a year)")
+    wanted = sorted(years)
     return {"dagster/asset_partition_range_start": wanted[0], "dagster/asset_partition_range_end": wanted[-1]}
 
 
