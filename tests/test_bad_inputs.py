@@ -434,12 +434,6 @@ def two_refreshes(tmp_path_factory):
     sources = root / "sources"
     shutil.copytree(config.reference_dir(), sources / "reference")
     shutil.copytree(config.census_dir(), sources / "census")
-    # four years of district population (the census year 2020 and the blocked year among them)
-    # keep the two refreshes short; years without data are skipped by the publication
-    table = sources / "census" / "district_population.csv"
-    lines = table.read_text(encoding="utf-8-sig").splitlines()
-    table.write_text("\n".join([lines[0]] + [ln for ln in lines[1:] if ln.split(",")[1] in ("2017", "2018", "2019", "2020")]) + "\n",
-                     encoding="utf-8-sig")
     mp = pytest.MonkeyPatch()
     mp.setenv("JCT_SOURCES", str(sources))
     mp.setenv("JCT_WAREHOUSE", str(root / "warehouse" / "jct.duckdb"))
