@@ -125,7 +125,9 @@ def _decode(data: bytes, declared: str | None) -> str | None:
     return None
 
 
-def read_pdf(data: bytes) -> list[Block]:
+def read_pdf(data: bytes, words: list | None = None) -> list[Block]:
+    """The PDF's text, a block per page. With `words` (a list), each page's words (PyMuPDF word
+    tuples) are appended to it from the same text page, so a table reader needs no second parse."""
     import pymupdf
 
     if b"%%EOF" not in data[-2048:]:
@@ -140,7 +142,10 @@ def read_pdf(data: bytes) -> list[Block]:
     blocks = []
     try:
         for i, page in enumerate(doc, start=1):
-            blocks.append(Block(i, page.get_text("text")))
+            textpage = page.get_textpage(flags=pymupdf.TEXTFLAGS_TEXT)  # the text's and the words' flags are the same
+            blocks.append(Block(i, page.get_text("text", textpage=textpage)))
+            if words is not None:
+                words.append(page.get_text("words", textpage=textpage))
     except Exception as exc:
         raise UnreadableDocument(f"damaged or truncated PDF: page {len(blocks) + 1} cannot be read ({exc})") from exc
     finally:
@@ -282,11 +287,12 @@ def extract_file(path: Path, *, documents_root: Path, streets: StreetDirectory) 
 
     title = None
     html = None
+    pdf_words: list = []  # per page, read once with the text: the table readers use them
     try:
         if fmt == "empty":
             raise UnreadableDocument("the file is empty")
         if fmt == "pdf":
-            blocks = read_pdf(data)
+            blocks = read_pdf(data, pdf_words)
         elif fmt == "html":
             html = read_html(data)
             blocks, title = html.blocks, html.title
@@ -341,9 +347,9 @@ def extract_file(path: Path, *, documents_root: Path, streets: StreetDirectory) 
         res.status = "extracted" if res.values else "partial"
         res.reason = f"{len(res.values)} figure(s) read from the prose" if res.values else "no field of fields.csv found in the text"
     elif doc_type == "info_disclosure" and fmt in ("html", "pdf", "docx"):
-        _disclosure_values(res, issue, fmt=fmt, data=data, blocks=blocks, html=html)
+        _disclosure_values(res, issue, fmt=fmt, data=data, blocks=blocks, html=html, pdf_words=pdf_words)
     elif doc_type in ("final_accounts", "budget"):
-        _finance_values(res, issue, fmt=fmt, data=data, blocks=blocks, html=html)
+        _finance_values(res, issue, fmt=fmt, data=data, blocks=blocks, html=html, pdf_words=pdf_words)
     else:
         res.status = "partial"
         res.reason = f"identified as {doc_type}; this extractor version does not read {doc_type} tables in {fmt.upper()} yet"
@@ -351,7 +357,7 @@ def extract_file(path: Path, *, documents_root: Path, streets: StreetDirectory) 
     return res
 
 
-def _finance_table_grids(fmt: str, data: bytes, html: "HtmlDocument | None"):
+def _finance_table_grids(fmt: str, data: bytes, html: "HtmlDocument | None", pdf_words: list | None = None):
     """(grids, None) for a final-accounts or budget document, or (None, reason) when its tables
     cannot be read (a text file has none; a PDF/DOCX whose tables are damaged)."""
     from jinchengtuo.documents.grids import html_grids
@@ -362,16 +368,17 @@ def _finance_table_grids(fmt: str, data: bytes, html: "HtmlDocument | None"):
     if fmt not in ("pdf", "docx"):
         return None, f"a {fmt.upper()} file has no tables to read"
     try:
-        return (pdf_grids(data) if fmt == "pdf" else docx_grids(data)), None
+        return (pdf_grids(data, words=pdf_words or None) if fmt == "pdf" else docx_grids(data)), None
     except TableReadError as exc:
         return None, f"its tables cannot be read ({exc})"
 
 
-def _finance_values(res: DocumentResult, issue, *, fmt: str, data: bytes, blocks: list[Block], html: "HtmlDocument | None") -> None:
+def _finance_values(res: DocumentResult, issue, *, fmt: str, data: bytes, blocks: list[Block], html: "HtmlDocument | None",
+                    pdf_words: list | None = None) -> None:
     """Tables (and staff prose) of a final-accounts or budget document; required fields decide the status."""
     from jinchengtuo.documents.finance import extract_finance, missing_required
 
-    grids, not_read = _finance_table_grids(fmt, data, html)
+    grids, not_read = _finance_table_grids(fmt, data, html, pdf_words)
     values, issues = extract_finance(res.doc_type, grids or [], [(b.page, b.text) for b in blocks], year=res.year)
     res.values.extend(values)
     for i in issues:
@@ -396,7 +403,7 @@ DISCLOSURE_REQUIRED = (
 )
 
 
-def _disclosure_grids(fmt: str, data: bytes, html: "HtmlDocument | None"):
+def _disclosure_grids(fmt: str, data: bytes, html: "HtmlDocument | None", pdf_words: list | None = None):
     """(grids, None) for an information-disclosure report, or (None, reason) when its tables cannot be read."""
     from jinchengtuo.documents.grids import html_grids
     from jinchengtuo.documents.pdf_tables import TableReadError, docx_grids, pdf_grids
@@ -404,18 +411,19 @@ def _disclosure_grids(fmt: str, data: bytes, html: "HtmlDocument | None"):
     if fmt == "html":
         return html_grids(html.soup, html.table_sections), None
     try:
-        return (pdf_grids(data) if fmt == "pdf" else docx_grids(data)), None
+        return (pdf_grids(data, words=pdf_words or None) if fmt == "pdf" else docx_grids(data)), None
     except TableReadError as exc:
         return None, f"its tables cannot be read ({exc})"
 
 
-def _disclosure_values(res: DocumentResult, issue, *, fmt: str, data: bytes, blocks: list[Block], html: "HtmlDocument | None") -> None:
+def _disclosure_values(res: DocumentResult, issue, *, fmt: str, data: bytes, blocks: list[Block], html: "HtmlDocument | None",
+                       pdf_words: list | None = None) -> None:
     """Tables 二, 三 and 四 of an information-disclosure report (2019–2020 or 2021 template; HTML,
     PDF or DOCX), plus od_items_published from its prose; the tables' checks become issues."""
     from jinchengtuo.documents.disclosure import read_disclosure_tables
     from jinchengtuo.documents.prose import extract_prose
 
-    grids, not_read = _disclosure_grids(fmt, data, html)
+    grids, not_read = _disclosure_grids(fmt, data, html, pdf_words)
     tables = read_disclosure_tables(grids) if grids is not None else None
     if tables is not None:
         res.values.extend(tables.values)

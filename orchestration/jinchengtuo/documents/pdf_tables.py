@@ -666,12 +666,12 @@ def _extend_open_stacks(frames: list[_Frame], words: list[Word]) -> list[_Frame]
     return out
 
 
-def _page_tables(page) -> tuple[list[_PageTable], list[_Line]]:
+def _page_tables(page, page_words: list | None = None) -> tuple[list[_PageTable], list[_Line]]:
     """Tables of one page, and the page's text lines outside tables (top to bottom)."""
     mat = page.rotation_matrix if page.rotation % 360 else None
     hs, vs = _page_segments(page, mat)
     frames = _frames(hs, vs) if hs else []
-    words = [w[:5] for w in page.get_text("words") if w[4].strip()]
+    words = [w[:5] for w in (page.get_text("words") if page_words is None else page_words) if w[4].strip()]
     if mat is not None:
         words = [(*_rotate_box(mat, *w[:4]), w[4]) for w in words]
     if any(not f.ruled for f in frames):
@@ -755,8 +755,11 @@ def _refine(rows: list[list[str]], xs: list[float], finer: list[float]) -> list[
     return [[cell for cell, n in zip(row, repeat) for _ in range(n)] for row in rows]
 
 
-def pdf_grids(data: bytes) -> list[Grid]:
+def pdf_grids(data: bytes, words: list | None = None) -> list[Grid]:
     """Every table of a PDF as a Grid, in reading order (see the module docstring).
+
+    `words`: each page's PyMuPDF words when the caller already read them with the text
+    (`extract.read_pdf`); otherwise they are read here.
 
     Raises TableReadError (naming the page) when the file or a page cannot be read."""
     import pymupdf
@@ -769,7 +772,7 @@ def pdf_grids(data: bytes) -> list[Grid]:
     try:
         for page_no, page in enumerate(doc, start=1):
             try:
-                pages.append(_page_tables(page))
+                pages.append(_page_tables(page, words[page_no - 1] if words and len(words) == len(doc) else None))
             except Exception as exc:
                 raise TableReadError(f"PDF page {page_no}: tables cannot be read ({exc})") from exc
     finally:
