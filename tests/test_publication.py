@@ -236,6 +236,44 @@ def test_republishing_unchanged_writes_nothing(world):
     assert _tree(world["reports"]) == before
 
 
+def test_fingerprint_depends_on_the_rows_not_their_order(world):
+    import dataclasses
+
+    from jinchengtuo.publication.data import connect, load_year
+
+    con = connect(world["warehouse"])
+    try:
+        data = load_year(con, 2021)
+    finally:
+        con.close()
+    fp = data.fingerprint()
+    shuffled = dataclasses.replace(data, indicators=data.indicators.sample(frac=1, random_state=7),
+                                   inventory=data.inventory.iloc[::-1], capacity=data.capacity.sample(frac=1, random_state=3))
+    assert shuffled.fingerprint() == fp  # a forced rebuild with the same inputs publishes nothing
+    column = next(c for c in data.capacity.columns if c == "score")
+    changed = dataclasses.replace(data, capacity=data.capacity.assign(**{column: data.capacity[column].fillna(0) + 0.01}))
+    assert changed.fingerprint() != fp
+
+
+def test_quality_summary_is_the_same_whatever_order_the_history_rows_have():
+    from jinchengtuo.publication.data import quality_rows
+
+    rows = [("r1", "gx_a", "marts.x", "warning", False, 3, f'[{{"k": "{k}"}}]', 2021, e)
+            for k, e in (("a", "expect_one"), ("b", "expect_two"), ("c", "expect_three"))]
+    summaries = []
+    for order in (rows, rows[::-1]):
+        con = duckdb.connect()
+        con.execute("create schema quality")
+        con.execute("""create table quality.check_result (run_id varchar, check_name varchar, table_name varchar, severity varchar,
+                       passed boolean, failing_rows bigint, sample varchar, year integer, expectation varchar, checked_at timestamp)""")
+        for r in order:
+            con.execute("insert into quality.check_result values (?, ?, ?, ?, ?, ?, ?, ?, ?, timestamp '2026-01-01')", list(r))
+        summaries.append(quality_rows(con, 2021).drop(columns=["checked_at"]).to_dict("records"))
+        con.close()
+    assert summaries[0] == summaries[1]
+    assert summaries[0][0]["failed_expectations"] == "expect_one; expect_three; expect_two"
+
+
 def test_parallel_publication_keeps_order_and_reports_each_year(world, tmp_path):
     reports = tmp_path / "reports"
     out = list(publish_years([1999, 2021], warehouse=world["warehouse"], reports_root=reports, documents_root=world["docs"],

@@ -99,6 +99,20 @@ def test_history_rows_per_expectation_and_year(tmp_path):
     assert "gx_s on marts.x" in history.describe_failure(blocks[2021][0]) and '"k": "b"' in history.describe_failure(blocks[2021][0])
 
 
+def test_the_same_rows_in_another_order_give_the_same_history(tmp_path):
+    from jinchengtuo.quality import history
+
+    suite = load_suite(_suite_file(tmp_path, {"asset": "marts/x", "table": "marts.x", "scope": "year", "row_key": ["k"]}, [
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "v", "min_value": 0}, "meta": {"severity": "warning"}},
+    ]))
+    df = pd.DataFrame({"k": [f"s{i:02d}" for i in range(30)], "year": [2021] * 30, "v": [-i for i in range(30)]})
+    samples = set()
+    for seed in (1, 2, 3):  # a query returns its rows in any order
+        rows = history.result_rows(run_suite(suite, df.sample(frac=1, random_state=seed)), run_id="r", check_name="gx_s")
+        samples.add(rows[0]["sample"])
+    assert len(samples) == 1 and json.loads(samples.pop())[0]["k"] == "s01"  # rows by key; s00 (v = 0) passes
+
+
 def test_nullable_columns_are_compared_not_skipped():
     suite = next(s for s in load_suites() if s.name == "fct_capacity_score")
     df = pd.DataFrame({"street_code": ["a", "b"], "capacity": ["EXE", "EXE"], "year": [2021, 2021], "score": [50.0, 40.0],

@@ -74,8 +74,9 @@ class YearData:
             for c in df.columns:  # lists and arrays are not hashable by to_csv in a stable way
                 if df[c].dtype == object:
                     df[c] = df[c].map(lambda v: repr(list(v)) if hasattr(v, "__len__") and not isinstance(v, str) else v)
-            df = df.sort_values(list(df.columns[: min(4, len(df.columns))]), kind="stable") if len(df) else df
-            h.update(df.to_csv(index=False, float_format="%.9g").encode())
+            # the rows as a set: their order from the warehouse is not part of the input
+            lines = df.to_csv(index=False, float_format="%.9g").split("\n")
+            h.update("\n".join(lines[:1] + sorted(lines[1:])).encode())
         return h.hexdigest()
 
 
@@ -130,8 +131,10 @@ def quality_rows(con, year: int | None) -> pd.DataFrame | None:
             any_value(run_id) as run_id, check_name, table_name, severity,
             bool_and(passed) as passed,
             sum(coalesce(failing_rows, 0)) filter (where not passed) as failing_rows,
-            {"string_agg(distinct expectation, '; ') filter (where not passed)" if has_expectation else "null"} as failed_expectations,
-            first(sample order by passed, failing_rows desc nulls last) filter (where not passed) as sample,
+            {"string_agg(distinct expectation, '; ' order by expectation) filter (where not passed)" if has_expectation else "null"} as failed_expectations,
+            -- ordered to the last tie, so the same results always give the same summary
+            first(sample order by passed, failing_rows desc nulls last, year nulls first{", expectation" if has_expectation else ""}, sample)
+                filter (where not passed) as sample,
             max(checked_at) as checked_at, max(year) as year
         from rows_
         group by check_name, table_name, severity

@@ -165,6 +165,10 @@ def run_suite(suite: Suite, df: pd.DataFrame, *, docs_dir: Path | None = None) -
     validation = ctx.validation_definitions.add(gx.ValidationDefinition(name=uid, data=batch, suite=gx_suite))
     key = list(dict.fromkeys([c for c in suite.row_key if c in df.columns] + (["year"] if has_year else [])))
     result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": key} if key else {"result_format": "SUMMARY"}
+    if key:
+        # rows in a stable order (a query's row order is not): the same data gives the same
+        # failing-row samples, so history and publications do not change when nothing did
+        df = df.sort_values(key, kind="stable", na_position="first").reset_index(drop=True)
     result = validation.run(batch_parameters={"dataframe": _plain_frame(df)}, result_format=result_format)
     outcomes = []
     for r in result.results:
