@@ -114,6 +114,31 @@ def test_corpus_lists_every_file_follows_no_link_and_caches(corpus, streets, tmp
         first.values.sort_values(["source_file_sha256", "field_id"]).reset_index(drop=True))
 
 
+def test_the_same_bytes_at_another_path_are_reported_under_that_path(corpus, streets, tmp_path):
+    # the 南园 report filed in 园岭's folder (misfiled) and a copy in 南园's own folder; the
+    # empty file and the truncated PDF uploaded to 南园's folder too
+    src = corpus / "2022/福田区/园岭街道"
+    own = corpus / "2022/福田区/南园街道"
+    own.mkdir()
+    for name, copy in (("南园法治报告.docx", "法治报告.docx"), ("empty.pdf", "empty.pdf"), ("truncated.pdf", "t.pdf")):
+        (own / copy).write_bytes((src / name).read_bytes())
+    cache = tmp_path / "cache"
+    runs = [extract_corpus(corpus, streets=streets, cache_dir=cache, workers=1) for _ in range(2)]
+    assert runs[1].stats["read"] == 0  # the second run is served from the cache
+    for run in runs:
+        docs = run.documents.set_index("source_path")
+        for path, reason in docs.reason.items():
+            assert not any(other in reason for other in docs.index if other != path), (path, reason)
+        assert docs.loc["2022/福田区/南园街道/t.pdf", "reason"].startswith("2022/福田区/南园街道/t.pdf: truncated PDF")
+        misfiled = set(run.issues[run.issues.code == "misfiled"].source_path)
+        assert "2022/福田区/园岭街道/南园法治报告.docx" in misfiled and "2022/福田区/南园街道/法治报告.docx" not in misfiled
+        for _, row in run.issues.dropna(subset=["source_file_sha256"]).iterrows():
+            named = [p for p in docs.index if p in row.message]
+            assert named in ([], [row.source_path]), (row.source_path, row.message)
+    cols = ["source_path", "status", "reason", "street_code", "folder_street_code"]
+    assert runs[1].documents[cols].equals(runs[0].documents[cols])
+
+
 def test_cli_prints_json_values_and_fails_clearly_on_broken_files(corpus):
     folder = corpus / "2022/福田区/园岭街道"
     result = CliRunner().invoke(app, ["extract", "--json", str(folder / "truncated.pdf"), str(folder / "2022年工作总结.html")])

@@ -479,8 +479,12 @@ def list_documents(root: Path) -> tuple[list[Path], list[str]]:
     return files, skipped
 
 
-def _cache_file(cache_dir: Path, sha: str) -> Path:
-    return cache_dir / EXTRACTOR_VERSION / sha[:2] / f"{sha}.json"
+def _cache_file(cache_dir: Path, sha: str, rel: str) -> Path:
+    """A result is a function of the file's bytes and of its path under the sources folder (the
+    messages name the file; the folder decides the misfiled warnings), so both make the key:
+    the same bytes at another path are read again, never reported under the first path."""
+    where = hashlib.sha256(rel.encode("utf-8")).hexdigest()[:16]
+    return cache_dir / EXTRACTOR_VERSION / sha[:2] / f"{sha}-{where}.json"
 
 
 def _work(args) -> dict:
@@ -506,13 +510,9 @@ def extract_corpus(documents_root: Path, *, streets: StreetDirectory, cache_dir:
     for p in files:
         if cache_dir is not None:
             sha = hashlib.sha256(p.read_bytes()).hexdigest()
-            cached = _cache_file(cache_dir, sha)
+            cached = _cache_file(cache_dir, sha, p.relative_to(root).as_posix())
             if cached.exists():
-                r = json.loads(cached.read_text(encoding="utf-8"))
-                rel = p.relative_to(root)
-                r["source_path"] = rel.as_posix()  # same bytes may sit at another path
-                r["folder_street_code"], r["folder_year"] = _folder_hints(rel, streets)
-                results.append(r)
+                results.append(json.loads(cached.read_text(encoding="utf-8")))
                 hits += 1
                 continue
         todo.append(p)
@@ -525,7 +525,7 @@ def extract_corpus(documents_root: Path, *, streets: StreetDirectory, cache_dir:
         fresh = [_work(j) for j in jobs]
     for r in fresh:
         if cache_dir is not None:
-            target = _cache_file(cache_dir, r["source_file_sha256"])
+            target = _cache_file(cache_dir, r["source_file_sha256"], r["source_path"])
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_suffix(".tmp")
             tmp.write_text(json.dumps(r, ensure_ascii=False), encoding="utf-8")
