@@ -1,6 +1,6 @@
 """Extract every document under sources/documents/ into raw.document, raw.extracted_value and
-raw.extraction_issue. Extraction is a pure function of each file, cached by content hash and run
-in a process pool (one Dagster step for the whole corpus: a step per file or street-year would
+raw.extraction_issue. Extraction is a pure function of each file (its bytes and its path), cached
+by both and run in a process pool (one Dagster step for the whole corpus: a step per file or street-year would
 cost more in process start-up than the extraction itself)."""
 
 
