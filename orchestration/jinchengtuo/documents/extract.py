@@ -357,9 +357,10 @@ def extract_file(path: Path, *, documents_root: Path, streets: StreetDirectory) 
     return res
 
 
-def _finance_table_grids(fmt: str, data: bytes, html: "HtmlDocument | None", pdf_words: list | None = None):
-    """(grids, None) for a final-accounts or budget document, or (None, reason) when its tables
-    cannot be read (a text file has none; a PDF/DOCX whose tables are damaged)."""
+def _table_grids(fmt: str, data: bytes, html: "HtmlDocument | None", pdf_words: list | None = None):
+    """(grids, None) for a document read for its tables (final accounts, budget, information
+    disclosure), or (None, reason) when its tables cannot be read (a text file has none; a
+    PDF/DOCX whose tables are damaged). `pdf_words`: a PDF's words, already read with its text."""
     from jinchengtuo.documents.grids import html_grids
     from jinchengtuo.documents.pdf_tables import TableReadError, docx_grids, pdf_grids
 
@@ -368,7 +369,7 @@ def _finance_table_grids(fmt: str, data: bytes, html: "HtmlDocument | None", pdf
     if fmt not in ("pdf", "docx"):
         return None, f"a {fmt.upper()} file has no tables to read"
     try:
-        return (pdf_grids(data, words=pdf_words or None) if fmt == "pdf" else docx_grids(data)), None
+        return (pdf_grids(data, words=pdf_words) if fmt == "pdf" else docx_grids(data)), None
     except TableReadError as exc:
         return None, f"its tables cannot be read ({exc})"
 
@@ -378,7 +379,7 @@ def _finance_values(res: DocumentResult, issue, *, fmt: str, data: bytes, blocks
     """Tables (and staff prose) of a final-accounts or budget document; required fields decide the status."""
     from jinchengtuo.documents.finance import extract_finance, missing_required
 
-    grids, not_read = _finance_table_grids(fmt, data, html, pdf_words)
+    grids, not_read = _table_grids(fmt, data, html, pdf_words)
     values, issues = extract_finance(res.doc_type, grids or [], [(b.page, b.text) for b in blocks], year=res.year)
     res.values.extend(values)
     for i in issues:
@@ -403,19 +404,6 @@ DISCLOSURE_REQUIRED = (
 )
 
 
-def _disclosure_grids(fmt: str, data: bytes, html: "HtmlDocument | None", pdf_words: list | None = None):
-    """(grids, None) for an information-disclosure report, or (None, reason) when its tables cannot be read."""
-    from jinchengtuo.documents.grids import html_grids
-    from jinchengtuo.documents.pdf_tables import TableReadError, docx_grids, pdf_grids
-
-    if fmt == "html":
-        return html_grids(html.soup, html.table_sections), None
-    try:
-        return (pdf_grids(data, words=pdf_words or None) if fmt == "pdf" else docx_grids(data)), None
-    except TableReadError as exc:
-        return None, f"its tables cannot be read ({exc})"
-
-
 def _disclosure_values(res: DocumentResult, issue, *, fmt: str, data: bytes, blocks: list[Block], html: "HtmlDocument | None",
                        pdf_words: list | None = None) -> None:
     """Tables 二, 三 and 四 of an information-disclosure report (2019–2020 or 2021 template; HTML,
@@ -423,7 +411,7 @@ def _disclosure_values(res: DocumentResult, issue, *, fmt: str, data: bytes, blo
     from jinchengtuo.documents.disclosure import read_disclosure_tables
     from jinchengtuo.documents.prose import extract_prose
 
-    grids, not_read = _disclosure_grids(fmt, data, html, pdf_words)
+    grids, not_read = _table_grids(fmt, data, html, pdf_words)
     tables = read_disclosure_tables(grids) if grids is not None else None
     if tables is not None:
         res.values.extend(tables.values)
