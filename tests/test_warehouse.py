@@ -238,6 +238,8 @@ def test_a_year_outside_the_partitions_is_refused_not_dropped(monkeypatch):
     # a refresh of 2020 and 2022 would otherwise run over 2020 alone and look like a success
     with pytest.raises(ValueError, match=r"year\(s\) 2022 not in the sources \(years found: 2020, 2021"):
         automation.range_tags(["2020", "2022"])
+    with pytest.raises(ValueError, match="no year to refresh"):
+        automation.range_tags([])
 
 
 def test_sources_sensor_requests_the_years_of_changed_files(tmp_path, monkeypatch):

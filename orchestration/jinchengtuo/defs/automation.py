@@ -29,6 +29,8 @@ refresh_job = dg.define_asset_job(
 def range_tags(years: list[str]) -> dict[str, str]:
     """Run tags that make one run cover the years from min(years) to max(years)."""
     keys = year_partitions.get_partition_keys()
+    if not years:
+        raise ValueError(f"no year to refresh (years found in the sources: {', '.join(keys) or 'none'})")
     unknown = sorted(set(years) - set(keys))
     if unknown:
         # never clipped silently: a run over fewer years than asked would look like a success
