@@ -26,7 +26,7 @@ def timed(args, env):
 
 
 def print_steps(log: str) -> None:
-    """The slowest steps of a refresh (its ✔ lines), the checks summed."""
+    """The steps of a refresh (its ✔ lines), the GX asset checks summed into one line."""
     steps = [line.strip() for line in log.splitlines() if line.startswith("✔")]
     checks = [s for s in steps if "_gx_" in s]
     for line in steps:
