@@ -21,7 +21,7 @@ import pymupdf
 from jinchengtuo import config
 from jinchengtuo.corpus.evaluate import evaluate
 from jinchengtuo.corpus.generate import generate, is_generated
-from jinchengtuo.documents.extract import extract_corpus, extract_file, list_documents
+from jinchengtuo.documents import extract_corpus, extract_file, list_documents
 from jinchengtuo.reference import StreetDirectory
 
 

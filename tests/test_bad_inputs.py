@@ -22,7 +22,7 @@ import pytest
 
 from jinchengtuo import config
 from jinchengtuo.census.loader import CensusError, load_census_dir
-from jinchengtuo.documents.extract import extract_corpus, extract_file
+from jinchengtuo.documents import extract_corpus, extract_file
 from jinchengtuo.quality import load_suites, run_suite
 from jinchengtuo.quality import docs as quality_docs
 from jinchengtuo.reference import StreetDirectory

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from jinchengtuo.corpus.evaluate import evaluate
-from jinchengtuo.documents.extract import extract_corpus
+from jinchengtuo.documents import extract_corpus
 from jinchengtuo.reference.streets import StreetDirectory
 
 

@@ -57,7 +57,7 @@ def extract(
     """Extract documents: one line per value, with doc_type, street, year, page and source text."""
     import json
 
-    from jinchengtuo.documents.extract import extract_file, list_documents
+    from jinchengtuo.documents import extract_file, list_documents
     from jinchengtuo.reference import StreetDirectory
 
     streets = StreetDirectory.load()

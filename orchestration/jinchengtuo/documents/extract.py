@@ -9,45 +9,29 @@ tables rebuilt from words and ruling lines by `pdf_tables`; DOCX tables) and are
 templates); prose documents (rule_of_law, work_summary) go through `prose`. A document missing a
 required field ends `partial` with the fields named; an unreadable one `failed` with the reason.
 
-`extract_corpus` walks a documents folder (never following links out of it), reuses cached
-results by (sha256, extractor version) and reads the rest in a process pool.
+Identification lives in `identify`; walking a folder, the cache and the worker pool in `corpus`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import io
-import json
-import os
 import re
 import zipfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
-import pandas as pd
-
+from jinchengtuo.documents.identify import _folder_hints, identify
 from jinchengtuo.reference.streets import StreetDirectory
-from jinchengtuo.warehouse.schema import columns
 
 EXTRACTOR_VERSION = "0.3.1"  # bump on every change that can change a result (the cache key)
 PROSE_TYPES = ("rule_of_law", "work_summary")
 TABLE_TYPES = ("final_accounts", "budget", "info_disclosure")
 
-# document type from the title (first match wins; 决算 before 预算: "预决算" titles are accounts)
-DOC_TYPE_CUES = (
-    ("info_disclosure", re.compile(r"政府信息公开(工作)?年度报告")),
-    ("rule_of_law", re.compile(r"法治(政府)?建设.{0,12}(年度)?报告|法治政府建设")),
-    ("final_accounts", re.compile(r"决算")),
-    ("budget", re.compile(r"预算")),
-    ("work_summary", re.compile(r"工作(总结|报告)|年度总结")),
-)
 # an error page saved instead of a document; a bare 404 is a figure like any other (主动公开信息404条)
 NOT_FOUND = re.compile(r"(?<![\d.])404(?![\d.])\s*(?:错误|error|not found|页面|[-–—:：|])|(?:错误|error)\s*(?:代码)?[:：]?\s*404(?![\d.])"
                        r"|页面不存在|找不到(该|您要访问的)?页面|页面已删除|not found", re.I)
-YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 CHARSET = re.compile(rb"charset\s*=\s*[\"']?([A-Za-z0-9_\-]+)", re.I)
 PUBLISHED = re.compile(r"((?:19|20)\d\d)\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?")
 
@@ -75,6 +59,16 @@ class DocumentResult:
     published_date: str | None = None
     is_correction: bool = False
     n_pages: int = 0
+    # the issuing unit as printed (title, 编制单位 line); street_code is its attribution, None when
+    # the issuer is in no directory (status `unidentified`, figures kept)
+    issuer_name: str | None = None
+    # set when the content is not the format its extension says (e.g. "html named .pdf")
+    content_format_mismatch: str | None = None
+    # the document's own evidence: verified / inconsistent / unverifiable, with the checks
+    verification: str = "unverifiable"
+    checks_passed: int = 0
+    checks_failed: int = 0
+    verification_detail: str | None = None  # JSON list of {check, passed, detail}
     values: list[dict] = field(default_factory=list)
     issues: list[dict] = field(default_factory=list)
 
@@ -244,32 +238,6 @@ def read_text(data: bytes) -> list[Block]:
     return [Block(1, text)]
 
 
-# ---------------------------------------------------------------- identification
-
-
-def _folder_hints(rel: Path, streets: StreetDirectory) -> tuple[str | None, int | None]:
-    code, year = None, None
-    for part in rel.parts[:-1]:
-        if re.fullmatch(r"(19|20)\d\d", part):
-            year = int(part)
-        else:
-            code = streets.resolve(part) or code
-    return code, year
-
-
-def identify(blocks: list[Block], title: str | None, streets: StreetDirectory) -> tuple[str | None, str | None, int | None, str]:
-    """(doc_type, street_code, year, head) read from the title and the first lines."""
-    first = "\n".join(b.text for b in blocks[:2])
-    lines = [ln.strip() for ln in first.splitlines() if ln.strip()]
-    head = " ".join(filter(None, [title or "", *lines[:6]]))[:400]
-    doc_type = next((t for t, cue in DOC_TYPE_CUES if cue.search(head)), None)
-    mentions = streets.find_mentions(head) or streets.find_mentions(first[:3000])
-    street = mentions[0][2] if mentions else None
-    years = [int(y) for y in YEAR.findall(head)]
-    year = years[0] if years else None
-    return doc_type, street, year, head
-
-
 # ---------------------------------------------------------------- one file
 
 
@@ -435,112 +403,3 @@ def _disclosure_values(res: DocumentResult, issue, *, fmt: str, data: bytes, blo
     else:
         res.status = "extracted"
         res.reason = f"{len(res.values)} figure(s) read from the tables ({template})"
-
-
-# ---------------------------------------------------------------- a corpus
-
-
-@dataclass
-class CorpusResult:
-    documents: pd.DataFrame
-    values: pd.DataFrame
-    issues: pd.DataFrame
-    stats: dict
-
-
-def list_documents(root: Path) -> tuple[list[Path], list[str]]:
-    """Every regular file under root (hidden files skipped), and the links that were not followed."""
-    files, skipped = [], []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        # os.walk lists a symlinked folder among the folders but does not enter it: report it
-        skipped.extend((Path(dirpath) / d).relative_to(root).as_posix() + "/" for d in sorted(dirnames)
-                       if not d.startswith(".") and (Path(dirpath) / d).is_symlink())
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not (Path(dirpath) / d).is_symlink())
-        for name in sorted(filenames):
-            p = Path(dirpath) / name
-            if name.startswith("."):
-                continue
-            if p.is_symlink():
-                skipped.append(p.relative_to(root).as_posix())
-                continue
-            files.append(p)
-    return files, skipped
-
-
-def _cache_file(cache_dir: Path, sha: str, rel: str) -> Path:
-    """A result is a function of the file's bytes and of its path under the sources folder (the
-    messages name the file; the folder decides the misfiled warnings), so both make the key:
-    the same bytes at another path are read again, never reported under the first path."""
-    where = hashlib.sha256(rel.encode("utf-8")).hexdigest()[:16]
-    return cache_dir / EXTRACTOR_VERSION / sha[:2] / f"{sha}-{where}.json"
-
-
-def _work(args) -> dict:
-    path, root, streets = args
-    try:
-        return dataclasses.asdict(extract_file(path, documents_root=root, streets=streets))
-    except Exception as exc:  # a bug or an unexpected file: the file is reported, the run goes on
-        rel = path.relative_to(root).as_posix()
-        data = path.read_bytes()
-        return dataclasses.asdict(DocumentResult(
-            rel, hashlib.sha256(data).hexdigest(), len(data), "unknown", "failed",
-            f"{rel}: extraction error {exc.__class__.__name__}: {exc}",
-            issues=[{"severity": "error", "code": "extractor_error", "message": f"{rel}: {exc.__class__.__name__}: {exc}", "source_page": None, "field_id": None}],
-        ))
-
-
-def extract_corpus(documents_root: Path, *, streets: StreetDirectory, cache_dir: Path | None = None, workers: int | None = None) -> CorpusResult:
-    root = Path(documents_root).resolve()
-    files, skipped_links = list_documents(root)
-    results: list[dict] = []
-    todo = []
-    hits = 0
-    for p in files:
-        if cache_dir is not None:
-            sha = hashlib.sha256(p.read_bytes()).hexdigest()
-            cached = _cache_file(cache_dir, sha, p.relative_to(root).as_posix())
-            if cached.exists():
-                results.append(json.loads(cached.read_text(encoding="utf-8")))
-                hits += 1
-                continue
-        todo.append(p)
-    workers = max(1, workers or os.cpu_count() or 1)
-    jobs = [(p, root, streets) for p in todo]
-    if workers > 1 and len(jobs) > 8:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            fresh = list(pool.map(_work, jobs, chunksize=8))
-    else:
-        fresh = [_work(j) for j in jobs]
-    for r in fresh:
-        if cache_dir is not None:
-            target = _cache_file(cache_dir, r["source_file_sha256"], r["source_path"])
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(".tmp")
-            tmp.write_text(json.dumps(r, ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, target)
-    results.extend(fresh)
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
-    doc_rows, value_rows, issue_rows = [], [], []
-    seen_values: set[str] = set()
-    for r in sorted(results, key=lambda r: r["source_path"]):
-        doc_rows.append({**{k: r.get(k) for k in columns("document") if k in r}, "file_name": Path(r["source_path"]).name,
-                         "n_values": len(r["values"]), "extractor_version": EXTRACTOR_VERSION, "extracted_at": now})
-        if r["source_file_sha256"] not in seen_values:  # figures are stored once per content
-            seen_values.add(r["source_file_sha256"])
-            for v in r["values"]:
-                value_rows.append({**v, "source_file_sha256": r["source_file_sha256"], "doc_type": r["doc_type"],
-                                   "street_code": r["street_code"], "year": r["year"]})
-        for i in r["issues"]:
-            issue_rows.append({**i, "source_file_sha256": r["source_file_sha256"], "source_path": r["source_path"]})
-    for rel in skipped_links:
-        issue_rows.append({"source_file_sha256": None, "source_path": rel, "severity": "warning", "code": "link_not_followed",
-                           "message": f"{rel}: a symbolic link; links are never followed (they may point out of the sources folder)",
-                           "source_page": None, "field_id": None})
-    documents = pd.DataFrame(doc_rows, columns=columns("document"))
-    if len(documents):
-        documents["published_date"] = pd.to_datetime(documents["published_date"], errors="coerce").dt.date
-    values = pd.DataFrame(value_rows, columns=columns("extracted_value"))
-    issues = pd.DataFrame(issue_rows, columns=columns("extraction_issue"))
-    stats = {"files": len(files), "cache_hits": hits, "read": len(todo), "links_not_followed": len(skipped_links),
-             "extractor_version": EXTRACTOR_VERSION}
-    return CorpusResult(documents, values, issues, stats)

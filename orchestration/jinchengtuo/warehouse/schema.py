@@ -34,7 +34,9 @@ RAW_TABLES: dict[str, str] = {
         size_bytes BIGINT, file_format VARCHAR, doc_type VARCHAR, street_code VARCHAR, year INTEGER,
         folder_street_code VARCHAR, folder_year INTEGER, title VARCHAR, published_date DATE,
         is_correction BOOLEAN, n_pages INTEGER, n_values INTEGER, status VARCHAR NOT NULL,
-        reason VARCHAR, extractor_version VARCHAR, extracted_at TIMESTAMP
+        reason VARCHAR, extractor_version VARCHAR, extracted_at TIMESTAMP,
+        issuer_name VARCHAR, content_format_mismatch VARCHAR,
+        verification VARCHAR, checks_passed INTEGER, checks_failed INTEGER, verification_detail VARCHAR
     """,
     # one row per extracted figure, traced to file, page and sentence
     "extracted_value": """
