@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from jinchengtuo.corpus.families import BY_ID
 from jinchengtuo.corpus.model import (
     CLASSES,
     DENIED_SUB,
@@ -39,6 +40,15 @@ class Built:
     doc: Doc
     values: dict[str, float] = field(default_factory=dict)
     name_used: str = ""
+    families: list[str] = field(default_factory=list)  # layout families (corpus/families.py), primary first
+
+    def tag(self, *families: str) -> None:
+        """Record that the document exhibits these families (ids of corpus/families.py)."""
+        for f in families:
+            if f not in BY_ID:
+                raise KeyError(f"unknown corpus family {f!r}: add it to corpus/families.py FAMILIES")
+            if f not in self.families:
+                self.families.append(f)
 
 
 def _money_unit(r: random.Random) -> str:
@@ -117,6 +127,10 @@ def final_accounts(sy: StreetYear, r: random.Random, *, corrected: bool = False,
         title += "（更正）"
     doc = Doc(title=title, published=_published(year + 1, 9, r), source=name)
     b = Built("final_accounts", doc, name_used=name)
+    b.tag("codes_column" if code_column else "codes_in_name", "summary_two_sided", "unit_yuan" if unit == "元" else "unit_wan",
+          "issuer_street_office")
+    if code_column:
+        b.tag("header_merged_rows")
     v = b.values
     doc.p(title, "title")
     if corrected:
@@ -202,6 +216,7 @@ def final_accounts(sy: StreetYear, r: random.Random, *, corrected: bool = False,
     keys = ["total", "travel", "vehicles", "vehicle_purchase", "vehicle_running", "reception"]
     dash = r.choice(["-", "0.00" if unit == "万元" else "0", ""])
     if r.random() < 0.6:
+        b.tag("three_public_across")
         header = [[C("预算数", colspan=6), C("决算数", colspan=6)],
                   [C("合计", rowspan=2), C("因公出国（境）费", rowspan=2), C("公务用车购置及运行费", colspan=3), C("公务接待费", rowspan=2)] * 2,
                   ["小计", "公务用车购置费", "公务用车运行费"] * 2]
@@ -210,6 +225,7 @@ def final_accounts(sy: StreetYear, r: random.Random, *, corrected: bool = False,
         widths = [1.0] * 12
         numeric_from = 0
     else:
+        b.tag("three_public_down")
         rows = [["项目", "预算数", "决算数"]]
         labels = [("合计", "total"), ("1.因公出国（境）费", "travel"), ("2.公务用车购置及运行费", "vehicles"),
                   ("其中：（1）公务用车购置费", "vehicle_purchase"), ("（2）公务用车运行费", "vehicle_running"), ("3.公务接待费", "reception")]
@@ -251,6 +267,8 @@ def budget(sy: StreetYear, r: random.Random) -> Built:
     title = r.choice([f"{name}{year}年部门预算", f"{name}{year}年度部门预算公开", f"{year}年{name}部门预算"])
     doc = Doc(title=title, published=_published(year, r.choice([1, 2]), r), source=name)
     b = Built("budget", doc, name_used=name)
+    b.tag("codes_column" if code_column else "codes_in_name", "summary_two_sided", "unit_yuan" if unit == "元" else "unit_wan",
+          "issuer_street_office")
     v = b.values
     doc.p(title, "title")
     doc.p("第一部分 部门概况", "h")

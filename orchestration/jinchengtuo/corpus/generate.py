@@ -24,6 +24,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from jinchengtuo.corpus import documents as builders
+from jinchengtuo.corpus.families import is_held_out
+from jinchengtuo.corpus.families import ordered as ordered_families
 from jinchengtuo.corpus.model import StreetYear, build_model, load_inputs
 from jinchengtuo.corpus.render import Doc, to_docx, to_html, to_pdf
 
@@ -221,7 +223,7 @@ def _init_worker(seed: int, years: list[int], census_dir: str | None) -> None:
     _SEED = seed
 
 
-def _build(plan: FilePlan) -> tuple[Doc | None, dict]:
+def _build(plan: FilePlan) -> tuple[Doc | None, dict, list[str]]:
     sy: StreetYear = _MODEL[(plan.street_code, plan.year)]
     r = random.Random(f"doc|{_SEED}|{plan.street_code}|{plan.year}|{plan.doc_type}|{int(plan.corrected)}")
     if plan.doc_type == "final_accounts":
@@ -230,7 +232,7 @@ def _build(plan: FilePlan) -> tuple[Doc | None, dict]:
         built = builders.info_disclosure(sy, r, inconsistent=plan.slip)
     else:
         built = builders.BUILDERS[plan.doc_type](sy, r)
-    return built.doc, built.values
+    return built.doc, built.values, built.families
 
 
 def _scanned_pdf(title: str) -> bytes:
@@ -261,29 +263,30 @@ NOT_FOUND_PAGE = """<!DOCTYPE html>
 """
 
 
-def _render(plan: FilePlan) -> tuple[bytes, dict]:
+def _render(plan: FilePlan) -> tuple[bytes, dict, list[str]]:
+    """(bytes, the figures the file states, its layout families); unreadable files state none."""
     if plan.fmt == "empty":
-        return b"", {}
+        return b"", {}, []
     if plan.fmt == "not_found":
-        return NOT_FOUND_PAGE.encode("utf-8"), {}
-    doc, values = _build(plan)
+        return NOT_FOUND_PAGE.encode("utf-8"), {}, []
+    doc, values, families = _build(plan)
     if plan.fmt == "scanned_pdf":
-        return _scanned_pdf(doc.title), {}
+        return _scanned_pdf(doc.title), {}, []
     if plan.fmt in ("pdf", "truncated_pdf"):
         data = to_pdf(doc)
         if plan.fmt == "truncated_pdf":
-            return data[: int(len(data) * 0.4)], {}
-        return data, values
+            return data[: int(len(data) * 0.4)], {}, []
+        return data, values, families
     if plan.fmt == "html":
-        return to_html(doc, charset=plan.charset, skin=plan.skin), values
+        return to_html(doc, charset=plan.charset, skin=plan.skin), values, families
     if plan.fmt == "docx":
-        return to_docx(doc), values
+        return to_docx(doc), values, families
     raise ValueError(f"unknown format {plan.fmt}")
 
 
-def _render_task(plan: FilePlan) -> tuple[str, bytes, dict]:
-    data, values = _render(plan)
-    return plan.rel, data, values
+def _render_task(plan: FilePlan) -> tuple[str, bytes, dict, list[str]]:
+    data, values, families = _render(plan)
+    return plan.rel, data, values, families
 
 
 def _expected(plan: FilePlan, values: dict) -> str:
@@ -310,23 +313,23 @@ def generate(out: Path, years: list[int] | None = None, seed: int = 2026, worker
     (stage / "documents").mkdir(parents=True)
     (stage / "truth").mkdir()
     workers = workers or min(os.cpu_count() or 1, 8)
-    rendered: dict[str, tuple[bytes, dict]] = {}
+    rendered: dict[str, tuple[bytes, dict, list[str]]] = {}
     args = (seed, years, str(census_dir) if census_dir else None)
     if workers > 1:
         with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=args) as pool:
-            for rel, data, values in pool.map(_render_task, plans, chunksize=8):
-                rendered[rel] = (data, values)
+            for rel, data, values, families in pool.map(_render_task, plans, chunksize=8):
+                rendered[rel] = (data, values, families)
     else:
         _init_worker(*args)
         for p in plans:
-            rel, data, values = _render_task(p)
-            rendered[rel] = (data, values)
+            rel, data, values, families = _render_task(p)
+            rendered[rel] = (data, values, families)
     corpus = Corpus()
     by_sha: dict[str, list[str]] = {}
     for p in plans:
-        data, values = rendered[p.rel]
+        data, values, families = rendered[p.rel]
         if p.copy_of is not None:
-            data, values = rendered[p.copy_of]
+            data, values, families = rendered[p.copy_of]
         target = stage / "documents" / p.rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
@@ -340,6 +343,9 @@ def generate(out: Path, years: list[int] | None = None, seed: int = 2026, worker
             "intended": {"doc_type": p.doc_type, "street_code": p.street_code, "year": p.year},
             "expected_status": _expected(p, values), "misfiled": p.misfiled, "deliberately_inconsistent": p.slip,
             "corrected": p.corrected, "format": p.fmt, "sha256": sha, "note": p.note,
+            # layout families (corpus/families.py): the primary one and all of them
+            "family": families[0] if families else None, "families": ordered_families(families),
+            "held_out": is_held_out(families),
         })
         for field_id, value in sorted(values.items()):
             corpus.values.append({"file": p.rel, "doc_type": p.doc_type, "street_code": p.street_code, "year": p.year,
