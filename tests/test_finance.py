@@ -601,10 +601,12 @@ def test_budget_grand_total_only_without_carry_over():
                                    ["一般公共预算拨款", "900.00", "一般公共服务支出", "900.00"],
                                    ["上年结转", carry, "结转下年", carry],
                                    ["收入总计", "1,000.00", "支出总计", "1,000.00"]])
+    # the 支出 side's class lines are the classes' budgets (the 收入 side's lines are no class)
     values, _ = extract_finance("budget", [summary("-")], [])
-    assert {v["field_id"]: v["value"] for v in values} == {"bu_total_expenditure": 1000.0}
+    assert {v["field_id"]: v["value"] for v in values} == {"bu_total_expenditure": 1000.0, "bu_exp_201": 900.0}
     values, _ = extract_finance("budget", [summary("100.00")], [])
-    assert values == []  # 支出总计 includes 100 carried to next year: not this year's spending
+    # 支出总计 includes 100 carried to next year: not this year's spending
+    assert {v["field_id"]: v["value"] for v in values} == {"bu_exp_201": 900.0}
 
 
 def test_title_and_unit_rows_inside_an_html_table():

@@ -54,10 +54,17 @@ def extract(
     paths: list[Path] = typer.Argument(..., help="Document files (PDF, HTML, DOCX, text) or folders of them."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per extracted value (default: a readable table)."),
 ) -> None:
-    """Extract documents: one line per value, with doc_type, street, year, page and source text."""
+    """Extract documents: one line per value, with doc_type, street, year, page and source text.
+
+    Whoever issued a document, its figures are read: a document whose issuer is not one of the
+    streets of sources/reference/streets.csv is printed with street_code null and its
+    issuer_name (status unidentified, a warning on stderr). Per file, stderr says what was
+    detected (type, street or issuer, year), how many figures were read (or why none) and the
+    document's verification. The exit code is 1 when a file could not be read or was refused."""
     import json
 
     from jinchengtuo.documents import extract_file, list_documents
+    from jinchengtuo.documents.catalog import label
     from jinchengtuo.reference import StreetDirectory
 
     streets = StreetDirectory.load()
@@ -74,18 +81,27 @@ def extract(
         for path in files:
             result = extract_file(path, documents_root=root, streets=streets)
             for i in result.issues:
-                typer.echo(f"{i['severity']}: {i['message']}", err=True)
-            if result.status in ("failed", "unidentified"):
+                if i["severity"] in ("error", "warning"):
+                    typer.echo(f"{i['severity']}: {i['message']}", err=True)
+            who = result.street_code and f"{result.issuer_name or ''} ({result.street_code})" or (
+                f"issuer {result.issuer_name} (not in the directory)" if result.issuer_name else "no issuer found")
+            typer.echo(f"{path.name}: {result.doc_type or 'unknown type'}, {who}, year {result.year or '?'}, {result.file_format.upper()}; "
+                       f"{result.status}, {len(result.values)} figure(s)" + ("" if result.values else f" ({result.reason})")
+                       + (f"; verification {result.verification} ({result.checks_passed} check(s) passed, {result.checks_failed} failed)"
+                          if result.values else ""), err=True)
+            if result.status == "failed":
                 failed += 1
                 continue
             for v in result.values:
-                row = {"doc_type": result.doc_type, "street_code": result.street_code, "year": result.year,
-                       "field_id": v["field_id"], "value": v["value"], "unit": v["unit"], "page": v["source_page"],
-                       "source_text": v["source_text"], "file_sha256": result.source_file_sha256}
+                row = {"doc_type": result.doc_type, "street_code": result.street_code, "issuer_name": result.issuer_name,
+                       "year": result.year, "field_id": v["field_id"], "label": label(v["field_id"]), "value": v["value"],
+                       "unit": v["unit"], "page": v["source_page"], "source_text": v["source_text"], "method": v.get("method"),
+                       "status": result.status, "verification": result.verification, "file_sha256": result.source_file_sha256}
                 if as_json:
                     typer.echo(json.dumps(row, ensure_ascii=False))
                 else:
-                    typer.echo(f"{path.name}\t{row['street_code']}\t{row['year']}\t{row['field_id']}\t{row['value']:g} {row['unit']}\tp.{row['page']}")
+                    typer.echo(f"{path.name}\t{row['street_code'] or '-'}\t{row['year']}\t{row['field_id']}\t{row['label']}\t"
+                               f"{row['value']:g} {row['unit']}\tp.{row['page']}")
     if failed:
         raise typer.Exit(1)
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from jinchengtuo.documents.identify import _folder_hints, identify
+from jinchengtuo.documents.identify import _folder_hints, identify, issuer_name
 from jinchengtuo.reference.streets import StreetDirectory
 
 EXTRACTOR_VERSION = "0.3.1"  # bump on every change that can change a result (the cache key)
@@ -297,12 +297,32 @@ def extract_file(path: Path, *, documents_root: Path, streets: StreetDirectory) 
         issue("warning", "misfiled", f"{rel.as_posix()}: filed under street {folder_code} but the document is about {street}; attributed to {street}")
     if year and folder_year and year != folder_year:
         issue("info", "year_differs_from_folder", f"{rel.as_posix()}: reports on {year}, filed under {folder_year}")
+    res.issuer_name = issuer_name(blocks, title)
+    if street is not None and res.issuer_name is None:
+        res.issuer_name = streets.get(street).street_name
+    current_year = date.today().year
+    if year is not None and year > current_year:
+        # a document cannot report on a year that has not come: a typo or a planning document
+        res.status = "failed"
+        res.reason = (f"{rel.as_posix()}: reports on {year}, after the current year {current_year}: a year that has not come "
+                      "is not real (a typo in the document, or a plan); not read")
+        issue("error", "future_year", res.reason)
+        return res
     missing = [n for n, v in (("document type", doc_type), ("street", street), ("year", year)) if v is None]
-    if missing:
+    if doc_type is None or year is None:
         res.status = "unidentified"
         res.reason = f"{rel.as_posix()}: {', '.join(missing)} not found in the title or first lines ({head[:80]!r})"
         issue("error", "unidentified", res.reason)
         return res
+    from jinchengtuo.documents.verify import is_blank_template
+
+    template = is_blank_template([(b.page, b.text) for b in blocks])
+    if template:
+        res.status = "unidentified"
+        res.reason = f"{rel.as_posix()}: {template}; it states no figure of any unit, nothing read"
+        issue("warning", "blank_template", res.reason)
+        return res
+    reader_checks, captions = None, []
     if doc_type in PROSE_TYPES:
         from jinchengtuo.documents.prose import extract_prose
 
@@ -317,12 +337,35 @@ def extract_file(path: Path, *, documents_root: Path, streets: StreetDirectory) 
     elif doc_type == "info_disclosure" and fmt in ("html", "pdf", "docx"):
         _disclosure_values(res, issue, fmt=fmt, data=data, blocks=blocks, html=html, pdf_words=pdf_words)
     elif doc_type in ("final_accounts", "budget"):
-        _finance_values(res, issue, fmt=fmt, data=data, blocks=blocks, html=html, pdf_words=pdf_words)
+        reader_checks, captions = _finance_values(res, issue, fmt=fmt, data=data, blocks=blocks, html=html, pdf_words=pdf_words)
     else:
         res.status = "partial"
         res.reason = f"identified as {doc_type}; this extractor version does not read {doc_type} tables in {fmt.upper()} yet"
         issue("warning", "tables_not_read", f"{rel.as_posix()}: {res.reason}")
+    _verify(res, blocks, reader_checks, captions)
+    if street is None:
+        # read whoever issued it; the figures are kept, attributed to no street
+        who = f"issuer {res.issuer_name!r}" if res.issuer_name else "no issuing unit named"
+        res.reason = (f"{rel.as_posix()}: {who} is not one of the {len(streets)} units of the directory (sources/reference/streets.csv); "
+                      f"{len(res.values)} figure(s) kept without a street ({res.reason})")
+        res.status = "unidentified"
+        issue("warning", "issuer_not_in_directory", res.reason)
     return res
+
+
+def _verify(res: DocumentResult, blocks: list[Block], reader_checks: list[dict] | None, captions: list[str]) -> None:
+    """The document's verification result from its own evidence (see `verify`). `reader_checks`:
+    the identities the table reader tested (None for a reader that reports failures as issues only)."""
+    from jinchengtuo.documents.verify import document_checks, summarise
+
+    checks = list(reader_checks or [])
+    reader_recorded = reader_checks is not None
+    checks += document_checks(res.doc_type, [(b.page, b.text) for b in blocks], captions, res.year, res.values)
+    res.verification, res.checks_passed, res.checks_failed, res.verification_detail = summarise(checks, res.issues, reader_recorded=reader_recorded)
+    for c in checks:
+        if not c["passed"] and c["check"] in ("standard_tables_present", "headings_name_the_year", "no_placeholders", "prose_comparison_wording"):
+            res.issues.append({"severity": "warning", "code": "verification_failed", "message": f"{res.source_path}: {c['check']}: {c['detail']}",
+                               "source_page": c.get("source_page"), "field_id": None})
 
 
 def _table_grids(fmt: str, data: bytes, html: "HtmlDocument | None", pdf_words: list | None = None):
@@ -343,12 +386,13 @@ def _table_grids(fmt: str, data: bytes, html: "HtmlDocument | None", pdf_words: 
 
 
 def _finance_values(res: DocumentResult, issue, *, fmt: str, data: bytes, blocks: list[Block], html: "HtmlDocument | None",
-                    pdf_words: list | None = None) -> None:
-    """Tables (and staff prose) of a final-accounts or budget document; required fields decide the status."""
-    from jinchengtuo.documents.finance import extract_finance, missing_required
+                    pdf_words: list | None = None) -> tuple[list[dict], list[str]]:
+    """Tables (and staff prose) of a final-accounts or budget document; required fields decide the
+    status. Returns the identities tested and the tables' captions, for the verification."""
+    from jinchengtuo.documents.finance import extract_finance_checked, missing_required
 
     grids, not_read = _table_grids(fmt, data, html, pdf_words)
-    values, issues = extract_finance(res.doc_type, grids or [], [(b.page, b.text) for b in blocks], year=res.year)
+    values, issues, checks = extract_finance_checked(res.doc_type, grids or [], [(b.page, b.text) for b in blocks], year=res.year)
     res.values.extend(values)
     for i in issues:
         issue(i["severity"], i["code"], f"{res.source_path}: {i['message']}", i["source_page"], i["field_id"])
@@ -364,6 +408,7 @@ def _finance_values(res: DocumentResult, issue, *, fmt: str, data: bytes, blocks
     else:
         res.status = "extracted"
         res.reason = f"{len(values)} figure(s) read from the tables and the prose"
+    return checks, [g.caption for g in grids or []]
 
 
 DISCLOSURE_REQUIRED = (

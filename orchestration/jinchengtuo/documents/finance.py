@@ -127,7 +127,7 @@ _KINDS = {
     ),
     "budget": (
         ("three_public", re.compile(r"三公"), None),
-        ("gpb", re.compile(r"一般公共预算(?:财政拨款)?支出(?:预算)?(?:明细)?表"), re.compile(r"基本支出|三公")),
+        ("gpb", re.compile(r"一般公共预算(?:财政拨款)?支出(?:功能分类)?(?:预算)?(?:明细)?表"), re.compile(r"基本支出|三公|经济分类")),
         ("summary", re.compile(r"收支(?:预算)?总表|收入支出预算总表"), re.compile(r"财政拨款")),
         ("expenditure", re.compile(r"支出(?:预算)?(?:总)?表"), re.compile(r"一般公共预算|政府性基金|国有资本|财政拨款|基本支出|收入|收支|项目支出|三公")),
     ),
@@ -233,6 +233,13 @@ class _State:
     doc_type: str
     issues: list[dict] = field(default_factory=list)
     found: dict[str, list[_Candidate]] = field(default_factory=dict)
+    # every identity tested on the document's own evidence, passed or not (the verification)
+    checks: list[dict] = field(default_factory=list)
+    gpb_parts: dict[str, _Candidate] = field(default_factory=dict)  # the 一般公共预算 table's classes and split
+    empty_kinds: dict[str, int] = field(default_factory=dict)  # kinds of table printed without any figure -> page
+
+    def record(self, check: str, passed: bool, detail: str, page: int | None = None) -> None:
+        self.checks.append({"check": check, "passed": bool(passed), "detail": detail, "source_page": page})
 
     def issue(self, severity: str, code: str, message: str, page: int | None = None, field_id: str | None = None) -> None:
         self.issues.append({"severity": severity, "code": code, "message": message, "source_page": page, "field_id": field_id})
@@ -263,12 +270,29 @@ class _Table:
         if cached is None:
             cached = 1
             for j in range(self.grid.width):
-                nums = sum(1 for r in self.lay.data if _cell_kind(self.grid.rows[r][j]) == "num" and not _CODE_CELL.fullmatch(_norm(self.grid.rows[r][j])))
+                nums = sum(1 for r in self.lay.data if _cell_kind(self.grid.rows[r][j]) == "num" and not _is_code(self.grid.rows[r][j], self.lay.headers[j]))
                 if nums and nums * 2 >= len(self.lay.data):
                     cached = j
                     break
             self.__dict__["_label_cols"] = cached
         return cached
+
+
+# the 款 and 项 parts of a code split over 类 | 款 | 项 columns ('201 | 06 | 01')
+_SUB_CODE = re.compile(r"\d{2}")
+# the 类 | 款 | 项 sub-header words, printed on the same text line as the 合计 row in some layouts
+_SUB_HEADER = frozenset(("类", "款", "项", "栏次"))
+
+
+def _is_code(cell: str, header: str) -> bool:
+    """A 科目 code cell: a 3/5/7-digit code, or a 2-digit 款/项 part in a code column."""
+    t = _norm(cell)
+    return bool(_CODE_CELL.fullmatch(t) or (_SUB_CODE.fullmatch(t) and re.search(r"编码|代码|科目|[类款项]$", header or "")))
+
+
+def _label_text(row: list[str], ncols: int) -> str:
+    """A row's label cells joined (a spanned cell once), without 类/款/项 sub-header words."""
+    return _norm("".join(c for c in dict.fromkeys(row[:ncols]) if _norm(c) not in _SUB_HEADER))
 
 
 def _row_label(row: list[str], ncols: int) -> str:
@@ -308,7 +332,9 @@ def _offer_cell(state: _State, table: _Table, field_id: str, r: int, c: int | No
 
 
 def _check(state: _State, field_id: str, place: str, what: str, parts: float, total: float, n: int, page: int | None) -> None:
-    if abs(parts - total) > 0.01 * max(1, n) + 1e-9:
+    ok = abs(parts - total) <= 0.01 * max(1, n) + 1e-9
+    state.record(f"{field_id}: {what}", ok, f"{place}: {what} = {_fmt(parts)} 万元, total {_fmt(total)} 万元", page)
+    if not ok:
         state.issue("warning", "identity_failed",
                     f"{place}: {what} = {_fmt(parts)} 万元 but the total is {_fmt(total)} 万元 (difference {_fmt(parts - total)})",
                     page, field_id)
@@ -350,13 +376,17 @@ def _row_code_name(row: list[str], ncols: int, headers: list[str]) -> tuple[str 
     split_code = sum(1 for h in headers[:ncols] if re.search(r"(?:^|编码|代码)[类款项]$", h)) >= 2
     for j, cell in enumerate(row[: max(1, ncols)]):
         t = _norm(cell)
-        if not t:
+        if not t or t in _SUB_HEADER:
             continue
         if _CODE_CELL.fullmatch(t) or (split_code and re.fullmatch(r"\d{2,3}", t)):
             if split_code:
                 code_parts.append(t)
             elif not code_parts:
                 code_parts.append(t)
+            continue
+        if code_parts and len("".join(code_parts)) in (3, 5) and _SUB_CODE.fullmatch(t):
+            # 款 / 项 in columns of their own under a header that does not say so ('201 | 06 | 01')
+            code_parts.append(t)
             continue
         m = _CODE_LEAD.match(normalize(cell))
         if m and not code_parts:
@@ -389,7 +419,7 @@ def _read_expenditure(state: _State, table: _Table, prefix: str) -> None:
     classes: dict[str, tuple[int, float]] = {}
     for r in lay.data:
         row = grid.rows[r]
-        label = _norm("".join(dict.fromkeys(row[:ncols])))
+        label = _label_text(row, ncols)
         code, name = _row_code_name(row, ncols, lay.headers)
         if _TOTAL_ROW.match(label) or (code is None and _TOTAL_ROW.match(name)):
             total_rows.append(r)
@@ -480,12 +510,24 @@ def _read_summary(state: _State, table: _Table, prefix: str) -> dict[str, _Candi
         k = named[0] if named and len(figures) > 1 else figures[0]
         return _money(state, table, r, k, f"{prefix}_total_expenditure", dash_is_zero=True)
 
+    grand_sides: list[tuple[float, int]] = []
     for r in range(len(grid.rows)):
         row = grid.rows[r]
         for j, cell in enumerate(row):
             t = _norm(cell)
             if j and _norm(row[j - 1]) == t:
                 continue
+            name = _ORDINAL.sub("", t)
+            if name in CLASS_NAMES and j > 0:  # the 支出 side's class lines (the 收入 side's labels are no class)
+                v = amount_right_of(r, j)
+                cls = CLASS_NAMES[name]
+                if v is not None and f"class_{cls}" not in found:
+                    found[f"class_{cls}"] = _Candidate(v, grid.page_of(r), _source_text(table.caption, row), f"{table.caption}, row {cell.strip()}")
+                continue
+            if t == "总计":
+                v = amount_right_of(r, j)
+                if v is not None:
+                    grand_sides.append((v, r))
             if t in ("本年支出合计", "本年支出小计", "支出合计") and "this_year" not in found:
                 v = amount_right_of(r, j)
                 if v is not None:
@@ -498,6 +540,13 @@ def _read_summary(state: _State, table: _Table, prefix: str) -> dict[str, _Candi
                 v = amount_right_of(r, j)
                 if v is not None:
                     found["grand"] = _Candidate(v, grid.page_of(r), _source_text(table.caption, row), f"{table.caption}, row {cell.strip()}")
+    if len(grand_sides) >= 2:  # 收入 总计 = 支出 总计: the table balances
+        (a, _), (b, rb) = grand_sides[0], grand_sides[1]
+        ok = abs(a - b) <= 0.01 + 1e-9
+        state.record("summary_balance", ok, f"{table.caption}: 收入 总计 {_fmt(a)} 万元, 支出 总计 {_fmt(b)} 万元", grid.page_of(rb))
+        if not ok:
+            state.issue("warning", "identity_failed", f"{table.caption}: the 收入 side's 总计 is {_fmt(a)} 万元 but the 支出 side's is {_fmt(b)} 万元",
+                        grid.page_of(rb), f"{prefix}_total_expenditure")
     if prefix == "bu" and "this_year" not in found and "grand" in found and not carry_over:
         found["this_year"] = found["grand"]
     return found
@@ -508,7 +557,7 @@ def _read_gpb(state: _State, table: _Table, prefix: str) -> None:
     grid, lay = table.grid, table.lay
     ncols = table.label_cols()
     heads = lay.headers
-    total_rows = [r for r in lay.data if _TOTAL_ROW.match(_norm("".join(dict.fromkeys(grid.rows[r][:ncols]))))]
+    total_rows = [r for r in lay.data if _TOTAL_ROW.match(_label_text(grid.rows[r], ncols))]
     if not total_rows:
         state.issue("warning", "row_not_found", f"{table.caption}: no 合计 row", grid.page, f"{prefix}_gpb_expenditure")
         return
@@ -540,9 +589,24 @@ def _read_gpb(state: _State, table: _Table, prefix: str) -> None:
     for tr in total_rows:
         v = _offer_cell(state, table, f"{prefix}_gpb_expenditure", tr, cols["total"])
         total = v if total is None else total
+    # the class rows and the split of the total: the fallback of the 支出表 when the document has
+    # none and all its spending is general public budget (see extract_finance)
+    gpb = state.gpb_parts
+    for rr in lay.data:
+        code, name = _row_code_name(grid.rows[rr], ncols, heads)
+        cls = code if code is not None and len(code) == 3 else (CLASS_NAMES.get(name) if code is None else None)
+        if cls in CLASSES and f"class_{cls}" not in gpb:
+            v = _money(state, table, rr, cols["total"], None)
+            if v is not None:
+                gpb[f"class_{cls}"] = _Candidate(v, grid.page_of(rr), _source_text(table.caption, grid.rows[rr]), table.place(rr))
     if total is not None:
         basic = _money(state, table, r, cols["basic"], None)
         project = _money(state, table, r, cols["project"], None)
+        src = _source_text(table.caption, grid.rows[r])
+        if basic is not None:
+            gpb["basic"] = _Candidate(basic, grid.page_of(r), src, table.place(r))
+        if project is not None:
+            gpb["project"] = _Candidate(project, grid.page_of(r), src, table.place(r))
         _basic_project_check(state, table, r, cols, total, basic, project, f"{prefix}_gpb_expenditure")
 
 
@@ -835,10 +899,17 @@ def extract_finance(doc_type: str, grids: list[Grid], blocks: list[tuple[int, st
     ``field_id, value, unit, source_page, source_text, method`` with money in 万元; issues are
     dicts ``severity, code, message, source_page, field_id``.
     """
+    return _extract(doc_type, grids, blocks, year=year)
+
+
+def _extract(doc_type: str, grids: list[Grid], blocks: list[tuple[int, str]], *, year: int | None = None,
+             checks: list | None = None) -> tuple[list[dict], list[dict]]:
     if doc_type not in FINANCE_REQUIRED:
         raise ValueError(f"extract_finance reads final_accounts and budget documents, not {doc_type!r}")
     prefix = "fa" if doc_type == "final_accounts" else "bu"
     state = _State(doc_type)
+    if checks is not None:
+        state.checks = checks
     pages: dict[int, list[str]] = {}
     for page, text in blocks:
         pages.setdefault(page, []).extend(ln.strip() for ln in str(text).splitlines() if ln.strip())
@@ -870,6 +941,7 @@ def extract_finance(doc_type: str, grids: list[Grid], blocks: list[tuple[int, st
             continue
         if not lay.data:
             state.issue("warning", "table_empty", f"{caption}: the table holds no figure", grid.page)
+            state.empty_kinds.setdefault(kind, grid.page)
             continue
         pending.append((grid, kind, lay, _declared_unit(grid, lay, pages)))
     tables = _resolve_units(state, pending)
@@ -890,25 +962,40 @@ def extract_finance(doc_type: str, grids: list[Grid], blocks: list[tuple[int, st
                 state.issue("warning", "unit_not_money", f"{table.caption}: {exc}", table.grid.page)
     total_field = f"{prefix}_total_expenditure"
     for s in summaries:
+        # the summary's class lines: the second reading of the 支出表's 类 rows (or the only one)
+        for key, c in s.items():
+            if key.startswith("class_") and key[6:] in CLASSES:
+                state.offer(f"{prefix}_exp_{key[6:]}", c)
         cand = s.get("this_year")
         if cand is None:
             continue
         first = state.first(total_field)
         if first is None:
             state.offer(total_field, cand)
-        elif abs(first.value - cand.value) > 0.01 + 1e-9:
-            state.issue("warning", "identity_failed",
-                        f"{first.place} gives {_fmt(first.value)} 万元 but {cand.place} gives {_fmt(cand.value)} 万元; kept {_fmt(first.value)}",
-                        cand.page, total_field)
+        else:
+            ok = abs(first.value - cand.value) <= 0.01 + 1e-9
+            state.record("total_vs_summary", ok, f"{first.place}: {_fmt(first.value)} 万元; {cand.place}: {_fmt(cand.value)} 万元", cand.page)
+            if not ok:
+                state.issue("warning", "identity_failed",
+                            f"{first.place} gives {_fmt(first.value)} 万元 but {cand.place} gives {_fmt(cand.value)} 万元; kept {_fmt(first.value)}",
+                            cand.page, total_field)
+    _gpb_fallback(state, prefix)
     if doc_type == "final_accounts":
         _staff(state, blocks, year)
+    _prose_channel(state, doc_type, blocks, year)
+    if "three_public" in state.empty_kinds:
+        _blank_three_public(state, blocks, state.empty_kinds["three_public"])
+    grand = next((s["grand"] for s in summaries if "grand" in s), None)
+    if grand is not None:
+        _prose_grand_total(state, blocks, grand)
 
     values: list[dict] = []
     units = {"fa_authorized_posts": "人", "fa_actual_staff": "人", "fa_contract_staff": "人"}
     for field_id, cands in state.found.items():
         keep = cands[0]
         for other in cands[1:]:
-            if abs(other.value - keep.value) > 1e-9 and other.method != "prose" and keep.method != "prose":
+            # tables of one document round separately: 0.01 apart is one figure
+            if abs(other.value - keep.value) > 0.01 + 1e-9 and other.method != "prose" and keep.method != "prose":
                 state.issue("warning", "conflicting_values",
                             f"{field_id}: {keep.place} gives {_fmt(keep.value)} but {other.place} gives {_fmt(other.value)}; kept {_fmt(keep.value)}",
                             other.page, field_id)
@@ -916,6 +1003,88 @@ def extract_finance(doc_type: str, grids: list[Grid], blocks: list[tuple[int, st
                        "source_page": keep.page, "source_text": keep.text,
                        "method": "prose" if keep.method == "prose" else "table"})
     return values, state.issues
+
+
+def extract_finance_checked(doc_type: str, grids: list[Grid], blocks: list[tuple[int, str]], *, year: int | None = None
+                            ) -> tuple[list[dict], list[dict], list[dict]]:
+    """`extract_finance` plus the identities tested on the document's own evidence:
+    dicts ``check, passed, detail, source_page`` (see `verify`)."""
+    checks: list[dict] = []
+    values, issues = _extract(doc_type, grids, blocks, year=year, checks=checks)
+    return values, issues, checks
+
+
+def _gpb_fallback(state: _State, prefix: str) -> None:
+    """A document without 支出决算表 (some publish only some tables): when all its spending is
+    general public budget (the 一般公共预算 table's total equals 本年支出合计), that table's class
+    rows and its basic / project split are the document's."""
+    gpb, total = state.first(f"{prefix}_gpb_expenditure"), state.first(f"{prefix}_total_expenditure")
+    if not state.gpb_parts or gpb is None or total is None or abs(gpb.value - total.value) > 0.01 + 1e-9:
+        return
+    fields = {f"class_{c}": f"{prefix}_exp_{c}" for c in CLASSES}
+    if prefix == "fa":
+        fields |= {"basic": "fa_basic_expenditure", "project": "fa_project_expenditure"}
+    used = []
+    for key, field_id in fields.items():
+        cand = state.gpb_parts.get(key)
+        if cand is not None and field_id not in state.found:
+            state.offer(field_id, cand)
+            used.append(field_id)
+    if used:
+        state.issue("info", "from_gpb_table", f"{gpb.place.split(',')[0]}: {', '.join(used)} read from the general public budget table "
+                    f"(no 支出表 states them; its total equals 本年支出合计, {_fmt(total.value)} 万元)", gpb.page)
+
+
+def _prose_channel(state: _State, doc_type: str, blocks: list[tuple[int, str]], year: int | None) -> None:
+    """The 情况说明: fills a field no table states; compared with the table's figure otherwise."""
+    from jinchengtuo.documents.finance_prose import read_finance_prose
+
+    for field_id, fig in read_finance_prose(doc_type, blocks, year=year).items():
+        first = state.first(field_id)
+        if first is None:
+            state.offer(field_id, _Candidate(fig.value, fig.page, fig.text, fig.place, "prose"))
+            continue
+        if first.method == "prose":
+            continue
+        ok = abs(first.value - fig.value) <= 0.01 + 1e-9
+        state.record(f"{field_id}: table vs prose", ok, f"{first.place}: {_fmt(first.value)} 万元; 情况说明 (page {fig.page}): {_fmt(fig.value)} 万元", fig.page)
+        if not ok:
+            state.issue("warning", "table_prose_disagree",
+                        f"{field_id}: {first.place} (page {first.page}) gives {_fmt(first.value)} 万元 but the 情况说明 (page {fig.page}) says "
+                        f"{_fmt(fig.value)} 万元 (“{fig.text[:80]}”); kept the table's", fig.page, field_id)
+
+
+_PROSE_TP_BUDGET = re.compile(r"三公经费(?:财政拨款)?支出(?:的)?年初预算(?:数)?为(\d[\d,]*(?:\.\d+)?)万元")
+
+
+def _blank_three_public(state: _State, blocks: list[tuple[int, str]], page: int) -> None:
+    """A 三公 table printed wholly blank is consistent only when the prose states no budget either."""
+    for p, text in blocks:
+        m = _PROSE_TP_BUDGET.search(_norm(_join_lines(str(text))))
+        if m:
+            v = float(m.group(1).replace(",", ""))
+            state.record("three_public_table_vs_prose", v == 0,
+                         f"the 三公 table (page {page}) is blank; the 情况说明 (page {p}) states a 年初预算 of {_fmt(v)} 万元", p)
+            if v:
+                state.issue("warning", "table_prose_disagree", f"the \"三公\" table (page {page}) is blank but the 情况说明 (page {p}) states its "
+                            f"年初预算 as {_fmt(v)} 万元", p, "fa_three_public_total")
+            return
+
+
+_PROSE_GRAND = re.compile(r"(?<!拨款)收入支出(?:决算)?总计(?:为)?(\d[\d,]*(?:\.\d+)?)万元")
+
+
+def _prose_grand_total(state: _State, blocks: list[tuple[int, str]], grand: _Candidate) -> None:
+    """The 情况说明's 收入支出总计 against the summary table's 总计."""
+    for page, text in blocks:
+        joined = _norm(_join_lines(str(text)))
+        for m in _PROSE_GRAND.finditer(joined):
+            v = float(m.group(1).replace(",", ""))
+            ok = abs(v - grand.value) <= 0.01 + 1e-9
+            state.record("prose_grand_total", ok, f"page {page}: the 情况说明 says 收入支出总计 {_fmt(v)} 万元; {grand.place}: {_fmt(grand.value)} 万元", page)
+            if not ok:
+                state.issue("warning", "table_prose_disagree", f"the 情况说明 (page {page}) says 收入支出总计 {_fmt(v)} 万元 but {grand.place} (page {grand.page}) "
+                            f"gives {_fmt(grand.value)} 万元", page, None)
 
 
 def missing_required(doc_type: str, values: list[dict]) -> list[str]:

@@ -48,3 +48,30 @@ def identify(blocks: list[Block], title: str | None, streets: StreetDirectory) -
     return doc_type, street, year, head
 
 
+
+
+# ---------------------------------------------------------------- the issuer, as printed
+
+# '编制单位：上海市普陀区司法局', '预算主管部门：…', '编制部门：…'
+_ISSUER_LINE = re.compile(r"(?:编制单位|编制部门|填报单位|预算主管部门|主管部门|部门名称|单位名称)\s*[:：]\s*([^\s:：，,（(]{2,40})")
+# a title: the issuer, then the year and the document ('上海市普陀区财政局2024年度部门决算')
+_TITLE_ISSUER = re.compile(r"^\s*(?:关于)?([^\s\d:：，,（(]{2,40}?)\s*(?:(?:19|20)\d\d\s*年)")
+_UNIT_WORD = re.compile(r"(?:街道办事处|街道办|街道|办事处|人民政府|镇|乡|局|委员会|委|办公室|办|中心|院|所|部|厅|署|会|站|队|处)$")
+
+
+def issuer_name(blocks: "list[Block]", title: str | None) -> str | None:
+    """The issuing unit as the document prints it: an 编制单位 / 预算主管部门 line, else the words
+    before the year in the title or the first lines. None when nothing looks like a unit."""
+    first = "\n".join(b.text for b in blocks[:2])[:3000]
+    m = _ISSUER_LINE.search(first)
+    if m and _UNIT_WORD.search(m.group(1)):
+        return m.group(1)
+    lines = [ln.strip() for ln in ([title] if title else []) + first.splitlines() if ln and ln.strip()]
+    for i, line in enumerate(lines[:6]):
+        m = _TITLE_ISSUER.match(line)
+        if m and _UNIT_WORD.search(m.group(1)):
+            return m.group(1)
+        # the issuer on a line of its own, the year and the title on the next
+        if _UNIT_WORD.search(line) and len(line) <= 40 and i + 1 < len(lines) and re.match(r"\s*(?:19|20)\d\d\s*年", lines[i + 1]):
+            return line
+    return None
