@@ -166,3 +166,44 @@ def test_a_report_that_counts_404_items_is_not_an_error_page(tmp_path):
 
     assert not NOT_FOUND.search("通过政府网站主动公开政府信息404条") and not NOT_FOUND.search("行政处罚 404 件")
     assert NOT_FOUND.search("404 页面不存在") and NOT_FOUND.search("Error 404 - Not Found") and NOT_FOUND.search("错误代码：404")
+
+
+def test_content_decides_the_format_and_a_mismatch_is_reported(corpus, streets):
+    folder = corpus / "2022/福田区/园岭街道"
+    (folder / "总结.pdf").write_bytes(SUMMARY.encode("gbk"))  # an HTML page saved as .pdf
+    (folder / "总结.docx").write_text("园岭街道办事处2022年工作总结\n全年受理群众诉求1,200件。", encoding="utf-8")  # text named .docx
+    html = extract_file(folder / "总结.pdf", documents_root=corpus, streets=streets)
+    assert (html.file_format, html.content_format_mismatch, html.status) == ("html", "html named .pdf", "extracted")
+    assert any(i["code"] == "format_mismatch" and "总结.pdf" in i["message"] for i in html.issues)
+    text = extract_file(folder / "总结.docx", documents_root=corpus, streets=streets)
+    assert (text.file_format, text.content_format_mismatch) == ("txt", "txt named .docx")
+    assert {v["field_id"]: v["value"] for v in text.values}["ws_citizen_requests"] == 1200
+    plain = extract_file(folder / "2022年工作总结.html", documents_root=corpus, streets=streets)
+    assert plain.content_format_mismatch is None and not any(i["code"] == "format_mismatch" for i in plain.issues)
+
+
+def test_a_year_after_the_current_one_is_refused(corpus, streets):
+    from datetime import date
+
+    nxt = date.today().year + 1
+    folder = corpus / "2022/福田区/园岭街道"
+    (folder / "future.html").write_text(SUMMARY.replace("2022", str(nxt)), encoding="gbk")
+    r = extract_file(folder / "future.html", documents_root=corpus, streets=streets)
+    assert r.status == "failed" and r.values == [] and f"reports on {nxt}" in r.reason
+    assert [i["code"] for i in r.issues if i["severity"] == "error"] == ["future_year"]
+
+
+def test_an_issuer_outside_the_directory_keeps_its_figures(corpus, streets):
+    folder = corpus / "2022"
+    (folder / "town.html").write_text(SUMMARY.replace("深圳市福田区园岭街道办事处", "湖南省某县青山镇人民政府").replace("园岭街道办事处", "青山镇人民政府"),
+                                      encoding="gbk")
+    r = extract_file(folder / "town.html", documents_root=corpus, streets=streets)
+    assert r.status == "unidentified" and r.street_code is None and r.doc_type == "work_summary" and r.year == 2022
+    assert r.issuer_name == "青山镇人民政府" or r.issuer_name.endswith("青山镇人民政府"), r.issuer_name
+    assert {v["field_id"]: v["value"] for v in r.values}["ws_grid_workers"] == 320
+    assert "not one of the 74 units" in r.reason and any(i["code"] == "issuer_not_in_directory" for i in r.issues)
+    out = CliRunner().invoke(app, ["extract", str(folder / "town.html"), "--json"])
+    assert out.exit_code == 0, out.output
+    rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    assert rows and all(row["street_code"] is None and row["issuer_name"] == r.issuer_name for row in rows)
+    assert "work_summary" in out.stderr and "not in the directory" in out.stderr

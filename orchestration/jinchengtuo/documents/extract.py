@@ -36,6 +36,11 @@ CHARSET = re.compile(rb"charset\s*=\s*[\"']?([A-Za-z0-9_\-]+)", re.I)
 PUBLISHED = re.compile(r"((?:19|20)\d\d)\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?")
 
 
+# what a file's extension claims (a file is read by its content; a mismatch is reported)
+EXTENSION_FORMATS = {".pdf": ("pdf",), ".html": ("html",), ".htm": ("html",), ".shtml": ("html",), ".docx": ("docx",),
+                     ".txt": ("txt",), ".text": ("txt",)}
+
+
 @dataclass
 class Block:
     page: int
@@ -83,7 +88,7 @@ class UnreadableDocument(Exception):
 def sniff_format(data: bytes, name: str) -> str:
     if not data.strip():
         return "empty"
-    if data[:5] == b"%PDF-":
+    if data[:5] == b"%PDF-" or b"%PDF-" in data[:1024]:  # some servers prepend a few bytes
         return "pdf"
     if data[:2] == b"PK":
         try:
@@ -252,6 +257,12 @@ def extract_file(path: Path, *, documents_root: Path, streets: StreetDirectory) 
 
     def issue(severity, code, message, page=None, field_id=None):
         res.issues.append({"severity": severity, "code": code, "message": message, "source_page": page, "field_id": field_id})
+
+    claimed = EXTENSION_FORMATS.get(path.suffix.lower())
+    if claimed and fmt not in ("empty", "unknown") and fmt not in claimed:
+        # read by its content, whatever its name says
+        res.content_format_mismatch = f"{fmt} named {path.suffix.lower()}"
+        issue("warning", "format_mismatch", f"{rel.as_posix()}: the content is {fmt.upper()}, not the {path.suffix.lower()} its name says; read as {fmt.upper()}")
 
     title = None
     html = None
