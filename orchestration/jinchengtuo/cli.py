@@ -53,6 +53,8 @@ def refresh(
 def extract(
     paths: list[Path] = typer.Argument(..., help="Document files (PDF, HTML, DOCX, text) or folders of them."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per extracted value (default: a readable table)."),
+    directory: str = typer.Option("shenzhen", "--directory", help="Units to attribute issuers to: shenzhen (the 74 streets of "
+                                  "sources/reference/streets.csv) or national (the 41,352 township-level units of sources/reference/national/)."),
 ) -> None:
     """Extract documents: one line per value, with doc_type, street, year, page and source text.
 
@@ -67,7 +69,14 @@ def extract(
     from jinchengtuo.documents.catalog import label
     from jinchengtuo.reference import StreetDirectory
 
-    streets = StreetDirectory.load()
+    if directory == "shenzhen":
+        streets = StreetDirectory.load()
+    elif directory == "national":
+        from jinchengtuo.reference.national import NationalDirectory
+
+        streets = NationalDirectory.load()
+    else:
+        raise typer.BadParameter(f"--directory {directory!r}: use shenzhen or national")
     failed = 0
     for target in paths:
         if target.is_dir():
