@@ -22,10 +22,31 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from jinchengtuo.documents import catalog
 from jinchengtuo.documents.identify import _folder_hints, identify, issuer_name
+from jinchengtuo import config
 from jinchengtuo.reference.streets import StreetDirectory
 
-EXTRACTOR_VERSION = "0.3.1"  # bump on every change that can change a result (the cache key)
+
+
+def _extractor_version() -> str:
+    """The extractor's identity, the cache key: a hash of its code (every module of this package and
+    the reference module it attributes with) and of the data it reads (the field catalogue, the
+    expenditure classes), so any change that can change a result invalidates cached results
+    without anybody remembering to bump a number."""
+    from jinchengtuo.documents import catalog
+
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    parts = sorted(here.rglob("*.py")) + sorted((here.parent / "reference").glob("*.py"))
+    parts += [config.DBT_PROJECT_DIR / "seeds" / "field_catalog.csv", catalog.EXPENDITURE_CLASSES_CSV]
+    for p in parts:
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return f"{EXTRACTOR_RELEASE}+{h.hexdigest()[:12]}"
+
+
+EXTRACTOR_RELEASE = "0.4"  # the human-readable part; the hash after it changes by itself
 PROSE_TYPES = ("rule_of_law", "work_summary")
 TABLE_TYPES = ("final_accounts", "budget", "info_disclosure")
 
@@ -422,10 +443,7 @@ def _finance_values(res: DocumentResult, issue, *, fmt: str, data: bytes, blocks
     return checks, [g.caption for g in grids or []]
 
 
-DISCLOSURE_REQUIRED = (
-    "od_regdocs_issued", "od_permits", "od_penalties", "od_coercion", "rq_new", "rq_carried_in", "rq_granted",
-    "rq_partly", "rq_total_handled", "rq_carried_out", "rv_total", "rv_corrected", "lt_total", "lt_corrected",
-)
+DISCLOSURE_REQUIRED = catalog.required("info_disclosure")
 
 
 def _disclosure_values(res: DocumentResult, issue, *, fmt: str, data: bytes, blocks: list[Block], html: "HtmlDocument | None",
@@ -459,3 +477,6 @@ def _disclosure_values(res: DocumentResult, issue, *, fmt: str, data: bytes, blo
     else:
         res.status = "extracted"
         res.reason = f"{len(res.values)} figure(s) read from the tables ({template})"
+
+
+EXTRACTOR_VERSION = _extractor_version()

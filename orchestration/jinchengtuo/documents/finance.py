@@ -39,6 +39,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from jinchengtuo.documents import catalog
 from jinchengtuo.documents.grids import Grid
 from jinchengtuo.documents.numbers import (
     NumberParseError,
@@ -53,32 +54,12 @@ from jinchengtuo.documents.numbers import (
 
 CLASSES = ("201", "204", "205", "207", "208", "210", "211", "212", "213", "221", "224")
 
-FINANCE_REQUIRED = {
-    "final_accounts": (
-        "fa_total_expenditure", "fa_gpb_expenditure", "fa_gpb_initial_budget", "fa_basic_expenditure",
-        "fa_project_expenditure", "fa_exp_201", "fa_three_public_total", "fa_authorized_posts", "fa_actual_staff",
-    ),
-    "budget": ("bu_total_expenditure", "bu_gpb_expenditure"),
-}
+FINANCE_REQUIRED = {doc_type: catalog.required(doc_type) for doc_type in ("final_accounts", "budget")}
 
 # 类 of the government expenditure functional classification (政府收支分类科目), with the names
-# they have carried since 2013; a 类 row without its code is recognised by its name.
-CLASS_NAMES: dict[str, str] = {}
-for _code, _names in {
-    "201": ("一般公共服务支出",), "202": ("外交支出",), "203": ("国防支出",), "204": ("公共安全支出",),
-    "205": ("教育支出",), "206": ("科学技术支出",),
-    "207": ("文化旅游体育与传媒支出", "文化体育与传媒支出", "文化和旅游体育与传媒支出"),
-    "208": ("社会保障和就业支出",), "209": ("社会保险基金支出",),
-    "210": ("卫生健康支出", "医疗卫生与计划生育支出", "医疗卫生支出"),
-    "211": ("节能环保支出",), "212": ("城乡社区支出", "城乡社区事务支出"), "213": ("农林水支出", "农林水事务支出"),
-    "214": ("交通运输支出",), "215": ("资源勘探工业信息等支出", "资源勘探信息等支出"), "216": ("商业服务业等支出",),
-    "217": ("金融支出",), "219": ("援助其他地区支出",), "220": ("自然资源海洋气象等支出", "国土海洋气象等支出"),
-    "221": ("住房保障支出",), "222": ("粮油物资储备支出",), "224": ("灾害防治及应急管理支出",),
-    "227": ("预备费",), "229": ("其他支出",), "230": ("转移性支出",), "231": ("债务还本支出",),
-    "232": ("债务付息支出",), "233": ("债务发行费用支出",), "234": ("抗疫特别国债安排的支出",),
-}.items():
-    for _n in _names:
-        CLASS_NAMES[_n] = _code
+# they have carried: sources/reference/expenditure_classes.csv. A 类 row without its code is
+# recognised by its name.
+CLASS_NAMES: dict[str, str] = catalog.class_names()
 
 MONEY_UNITS = ("元", "千元", "万元", "百万元", "亿元")
 MAX_SOURCE = 500
