@@ -313,6 +313,25 @@ def test_summary_total_is_this_years_spending_not_the_grand_total_and_cross_chec
     assert "990" in failed["message"] and "980" in failed["message"] and "收入支出决算总表" in failed["message"]
 
 
+def test_of_two_readings_of_the_total_the_one_its_parts_add_up_to_is_kept():
+    summary = grid("收入支出决算总表", [["收入", "收入", "支出", "支出"], ["项目", "金额", "项目", "金额"],
+                                      ["本年收入合计", "900.00", "本年支出合计", "900.00"]])
+    # the 合计 row misprinted: its class rows and its basic + project split both make 900
+    detail = grid("支出决算表", [["科目编码", "科目名称", "合计", "基本支出", "项目支出"],
+                                ["", "合计", "1,900.00", "600.00", "300.00"],
+                                ["201", "一般公共服务支出", "700.00", "500.00", "200.00"],
+                                ["208", "社会保障和就业支出", "200.00", "100.00", "100.00"]], index=2)
+    values, issues = extract_finance("final_accounts", [detail, summary], [])
+    got = by_field(values)
+    assert got["fa_total_expenditure"]["value"] == 900.0 and "收入支出决算总表" in got["fa_total_expenditure"]["source_text"]
+    [failed] = [i for i in codes(issues, "identity_failed") if "收入支出决算总表" in i["message"]]
+    assert "kept 900" in failed["message"] and "add up to" in failed["message"]
+    # a summary that agrees with nothing does not replace the table's total
+    values, _ = extract_finance("final_accounts", [grid("支出决算表", detail.rows[:1] + [["", "合计", "900.00", "600.00", "300.00"]] + detail.rows[2:], index=2),
+                                                   grid("收入支出决算总表", summary.rows[:2] + [["本年收入合计", "950.00", "本年支出合计", "950.00"]])], [])
+    assert by_field(values)["fa_total_expenditure"]["value"] == 900.0
+
+
 def test_three_public_dashes_are_zero_and_the_final_block_is_taken():
     g = grid('"三公"经费支出决算表', [
         ["预算数", "预算数", "预算数", "预算数", "决算数", "决算数", "决算数", "决算数"],

@@ -957,8 +957,10 @@ def _extract(doc_type: str, grids: list[Grid], blocks: list[tuple[int, str]], *,
             ok = abs(first.value - cand.value) <= 0.01 + 1e-9
             state.record("total_vs_summary", ok, f"{first.place}: {_fmt(first.value)} 万元; {cand.place}: {_fmt(cand.value)} 万元", cand.page)
             if not ok:
+                kept = _reading_that_balances(state, prefix, first, cand)
                 state.issue("warning", "identity_failed",
-                            f"{first.place} gives {_fmt(first.value)} 万元 but {cand.place} gives {_fmt(cand.value)} 万元; kept {_fmt(first.value)}",
+                            f"{first.place} gives {_fmt(first.value)} 万元 but {cand.place} gives {_fmt(cand.value)} 万元; kept {_fmt(kept.value)}"
+                            + ("" if kept is first else f" ({kept.place} is the reading the class rows and the basic + project split add up to)"),
                             cand.page, total_field)
     _gpb_fallback(state, prefix)
     if doc_type == "final_accounts":
@@ -984,6 +986,29 @@ def _extract(doc_type: str, grids: list[Grid], blocks: list[tuple[int, str]], *,
                        "source_page": keep.page, "source_text": keep.text,
                        "method": "prose" if keep.method == "prose" else "table"})
     return values, state.issues
+
+
+def _reading_that_balances(state: _State, prefix: str, first: _Candidate, other: _Candidate) -> _Candidate:
+    """Two readings of the total disagree: the one the document's own parts add up to (its 类 rows,
+    or basic + project) is kept; the first when neither or both do."""
+    parts = []
+    classes = [state.first(f"{prefix}_exp_{c}") for c in CLASSES]
+    if any(classes):
+        parts.append(sum(c.value for c in classes if c))
+    basic, project = state.first(f"{prefix}_basic_expenditure"), state.first(f"{prefix}_project_expenditure")
+    if basic and project:
+        parts.append(basic.value + project.value)
+
+    def fits(c: _Candidate) -> bool:
+        return any(abs(p - c.value) <= 0.01 * len(CLASSES) + 1e-9 for p in parts)
+
+    if fits(other) and not fits(first):
+        field_id = f"{prefix}_total_expenditure"
+        state.found[field_id] = [other] + [c for c in state.found[field_id] if c is not other]
+        state.record(f"{field_id}: the reading that balances", True, f"kept {other.place} ({_fmt(other.value)} 万元), which its parts add up to; "
+                     f"not {first.place} ({_fmt(first.value)} 万元)", other.page)
+        return other
+    return first
 
 
 def extract_finance_checked(doc_type: str, grids: list[Grid], blocks: list[tuple[int, str]], *, year: int | None = None
