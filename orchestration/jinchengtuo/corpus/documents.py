@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from jinchengtuo.corpus.families import BY_ID
 from jinchengtuo.corpus.model import (
     CLASSES,
+    NATIONAL_CLASSES,
     DENIED_SUB,
     NOT_PROCESSED_SUB,
     OTHER_SUB,
@@ -64,35 +65,131 @@ def _published(year: int, month: int, r: random.Random) -> str:
 
 
 # ----------------------------------------------------------------------- final accounts
-def _spending_rows(sy: StreetYear, unit: str, code_column: bool, what: tuple[str, ...], r: random.Random,
-                   zero: str, slip: dict[str, int] | None = None) -> list[list]:
-    """合计 + 类/款/项 rows of a spending table; `what` names Item attributes or callables per column."""
+ZERO_MARKS = ("", "-", "0", "0.00", "/")
+PORTRAIT_W, LANDSCAPE_W = 515.0, 762.0  # usable table width (points) on A4 pages
+PORTRAIT_H, LANDSCAPE_H = 752.0, 505.0  # usable frame height
+
+
+class Fmt:
+    """How one table writes amounts: unit, separators, decimals in 元, the mark for zero."""
+
+    def __init__(self, unit: str, thousands: bool = True, yuan_decimals: bool = False, zero: str = ""):
+        self.unit, self.thousands, self.yuan_decimals, self.zero = unit, thousands, yuan_decimals, zero
+
+    def __call__(self, yuan: int, zero: str | None = None) -> str:
+        mark = self.zero if zero is None else zero
+        if yuan == 0 and mark != "0":
+            return mark if mark != "0.00" or self.unit == "万元" or self.yuan_decimals else "0"
+        if self.unit == "元" and self.yuan_decimals:
+            return f"{yuan:,.2f}" if self.thousands else f"{yuan:.2f}"
+        return money(yuan, self.unit, thousands=self.thousands)
+
+    def other_unit(self) -> Fmt:
+        return Fmt("万元" if self.unit == "元" else "元", self.thousands, self.yuan_decimals, self.zero)
+
+
+def _ordinal(i: int) -> str:
+    from jinchengtuo.corpus.wording import chinese_int
+
+    return chinese_int(i) + "、"
+
+
+def _national_classes(year: int, r: random.Random) -> list[tuple[str, str]]:
+    """The class lines of a national-template summary: 26 since 2020, 25 before, one fewer in some."""
+    out = [c for c in NATIONAL_CLASSES if c[0] != "234" or year >= 2020]
+    if r.random() < 0.3:
+        out = [c for c in out if c[0] != "223"]  # some provinces' templates leave this line out
+    return out
+
+
+def _wraps(texts: list[str], rel: list[float], page_w: float, fs: float = 8.0) -> bool:
+    """True when one of `texts` (one per column) is wider than its column on the page."""
+    from jinchengtuo.corpus.render import _text_width
+
+    total = sum(rel)
+    return any(t and _text_width(t, fs) > page_w * w / total - 6 for t, w in zip(texts, rel))
+
+
+def _continued(n_rows: int, landscape: bool) -> bool:
+    """True when a table of `n_rows` one-line rows cannot fit on the page it starts on."""
+    return n_rows * 14.5 > (LANDSCAPE_H if landscape else PORTRAIT_H) - 40
+
+
+def _spend_table(sy: StreetYear, layout: str, heads: list[str], what: tuple, f: Fmt, *, total_pos: str = "first",
+                 total_on_subheader: bool = False, slip: dict[str, int] | None = None, class_names=None,
+                 wrapped: bool = False) -> tuple[list[list], int, list[float], int]:
+    """A 类/款/项 spending-shaped table: (rows, header_rows, relative widths, numeric_from).
+
+    `layout`: split (类|款|项 columns), column (one code column), in_name (code in the name cell),
+    none (class rows only, names with their national ordinal). `what`: per amount column an Item
+    attribute or a callable of the item. `slip`: a published error in one class row (元)."""
 
     def amounts(items, delta: int = 0) -> list[str]:
         out = []
         for i, w in enumerate(what):
             total = sum(w(it) if callable(w) else getattr(it, w) for it in items) + (delta if i == 0 else 0)
-            out.append(money(total, unit, blank_zero=zero))
+            out.append(f(total))
         return out
 
-    rows: list[list] = []
-    if code_column:
-        rows.append([C("合计", colspan=2, align="center"), *amounts(sy.items)])
-    else:
-        rows.append([C("合计", align="center"), *amounts(sy.items)])
+    ordinals = {code: _ordinal(i + 1) for i, (code, _) in enumerate(class_names or NATIONAL_CLASSES)}
+    nh = len(heads)
+    body: list[list] = []
     for code in sorted({it.class_code for it in sy.items}):
         cls_items = [it for it in sy.items if it.class_code == code]
         name = CLASSES[code][0]
-        delta = (slip or {}).get(code, 0)  # a published slip: the class row alone is wrong
-        rows.append([code, name, *amounts(cls_items, delta)] if code_column
-                    else [f"{code}{r.choice([' ', '  ', ''])}{name}", *amounts(cls_items, delta)])
+        delta = (slip or {}).get(code, 0)
+        if layout == "split":
+            body.append([code, "", "", name, *amounts(cls_items, delta)])
+        elif layout == "column":
+            body.append([code, name, *amounts(cls_items, delta)])
+        elif layout == "in_name":
+            body.append([f"{code}{' ' if len(body) % 3 else ''}{name}", *amounts(cls_items, delta)])
+        else:
+            body.append([f"{ordinals[code]}{name}", *amounts(cls_items, delta)])
+            continue
         for kuan in sorted({it.kuan_code for it in cls_items}):
             k_items = [it for it in cls_items if it.kuan_code == kuan]
             kname = k_items[0].kuan_name
-            rows.append([kuan, f"  {kname}", *amounts(k_items)] if code_column else [f"  {kuan} {kname}", *amounts(k_items)])
+            if layout == "split":
+                body.append([code, kuan[3:5], "", kname, *amounts(k_items)])
+            elif layout == "column":
+                body.append([kuan, f"  {kname}", *amounts(k_items)])
+            else:
+                body.append([f"  {kuan} {kname}", *amounts(k_items)])
             for it in k_items:
-                rows.append([it.code, f"    {it.name}", *amounts([it])] if code_column else [f"    {it.code} {it.name}", *amounts([it])])
-    return rows
+                if layout == "split":
+                    body.append([code, kuan[3:5], it.code[5:7], it.name, *amounts([it])])
+                elif layout == "column":
+                    body.append([it.code, f"    {it.name}", *amounts([it])])
+                else:
+                    body.append([f"    {it.code} {it.name}", *amounts([it])])
+    total_amounts = amounts(sy.items)
+    if layout == "split":
+        name_w = 1.7 if wrapped else 3.4
+        num_w = 1.05 if wrapped else 1.5
+        widths = [0.5, 0.45, 0.45, name_w] + [num_w] * nh
+        numeric_from = 4
+        if total_on_subheader:
+            header = [[C("项目", colspan=4), *[C(h, rowspan=2) for h in heads]],
+                      [C("支出功能分类科目编码", colspan=3), "科目名称"],
+                      ["类", "款", "项", C("合计", align="center"), *total_amounts]]
+            return header + body, 2, widths, numeric_from
+        header = [[C("项目", colspan=4), *[C(h, rowspan=3) for h in heads]],
+                  [C("支出功能分类科目编码", colspan=3), C("科目名称", rowspan=2)],
+                  ["类", "款", "项"]]
+        total_row = [C("合计", colspan=4, align="center"), *total_amounts]
+    elif layout == "column":
+        header = [[C("项目", colspan=2), *[C(h, rowspan=2) for h in heads]], ["科目编码", "科目名称"]]
+        total_row = [C("合计", colspan=2, align="center"), *total_amounts]
+        widths = [1.2, 2.4 if wrapped else 4.0] + [1.05 if wrapped else 1.5] * nh
+        numeric_from = 2
+    else:
+        header = [["项目（科目编码及名称）" if layout == "in_name" else "项目", *heads]]
+        total_row = [C("合计", align="center"), *total_amounts]
+        widths = [3.0 if wrapped else 5.0] + [1.05 if wrapped else 1.5] * nh
+        numeric_from = 1
+    rows = header + ([total_row] + body if total_pos == "first" else body + [total_row])
+    return rows, len(header), widths, numeric_from
 
 
 def _staff_paragraph(sy: StreetYear, name: str, r: random.Random) -> tuple[str, dict[str, float]]:
@@ -114,144 +211,487 @@ def _staff_paragraph(sy: StreetYear, name: str, r: random.Random) -> tuple[str, 
     return text, {"fa_authorized_posts": s["posts"], "fa_actual_staff": s["actual"], "fa_contract_staff": s["contract"]}
 
 
+ECONOMIC = {  # economic classification of basic spending: group -> (name, personnel?, [(code, name)])
+    "301": ("工资福利支出", True, [("30101", "基本工资"), ("30102", "津贴补贴"), ("30103", "奖金"), ("30107", "绩效工资"),
+                              ("30108", "机关事业单位基本养老保险缴费"), ("30109", "职业年金缴费"),
+                              ("30110", "职工基本医疗保险缴费"), ("30113", "住房公积金"), ("30199", "其他工资福利支出")]),
+    "303": ("对个人和家庭的补助", True, [("30302", "退休费"), ("30305", "生活补助"), ("30399", "其他对个人和家庭的补助")]),
+    "302": ("商品和服务支出", False, [("30201", "办公费"), ("30205", "水费"), ("30206", "电费"), ("30207", "邮电费"),
+                               ("30211", "差旅费"), ("30213", "维修（护）费"), ("30215", "会议费"), ("30216", "培训费"),
+                               ("30217", "公务接待费"), ("30226", "劳务费"), ("30228", "工会经费"), ("30229", "福利费"),
+                               ("30231", "公务用车运行维护费"), ("30239", "其他交通费用"), ("30299", "其他商品和服务支出")]),
+    "310": ("资本性支出", False, [("31002", "办公设备购置"), ("31007", "信息网络及软件购置更新"), ("31013", "公务用车购置")]),
+}
+
+
+def _split_amount(total: int, n: int, r: random.Random, zero_share: float = 0.3) -> list[int]:
+    """`total` 元 over n parts, multiples of 100, some parts zero."""
+    weights = [0.0 if r.random() < zero_share else r.uniform(0.2, 3.0) for _ in range(n)]
+    if not any(weights):
+        weights[-1] = 1.0
+    s = sum(weights)
+    parts = [round100(total * w / s) for w in weights]
+    last = max(i for i, w in enumerate(weights) if w)
+    parts[last] += total - sum(parts)
+    return parts
+
+
+def _basic_economic_table(gpb_basic: int, f: Fmt, split_codes: bool, r: random.Random) -> Table:
+    """一般公共预算财政拨款基本支出决算表: economic codes (301, 302, 310) in two side-by-side halves."""
+    personnel = round100(gpb_basic * r.uniform(0.78, 0.9))
+    public = gpb_basic - personnel
+    halves: dict[bool, list[tuple[str, str, int]]] = {True: [], False: []}
+    for group, (gname, is_personnel, items) in ECONOMIC.items():
+        share = r.uniform(0.85, 0.95) if group in ("301", "302") else None
+        total = personnel if is_personnel else public
+        g_total = round100(total * share) if share else total - sum(a for c, _, a in halves[is_personnel] if len(c) == 3)
+        halves[is_personnel].append((group, gname, g_total))
+        for (code, name), amount in zip(items, _split_amount(g_total, len(items), r)):
+            halves[is_personnel].append((code, name, amount))
+    left, right = halves[True], halves[False]
+    n = max(len(left), len(right))
+
+    def cells(entry):
+        if entry is None:
+            return ["", "", ""] + ([""] if split_codes else [])
+        code, name, amount = entry
+        codes = [code[:3], code[3:5]] if split_codes else [code]
+        return [*codes, name, f(amount)]
+
+    if split_codes:
+        header = [[C("人员经费", colspan=4), C("公用经费", colspan=4)],
+                  [C("科目编码", colspan=2), C("科目名称", rowspan=2), C("决算数", rowspan=2)] * 2,
+                  ["类", "款", "类", "款"]]
+        # the second header row lays 科目编码 over 类|款 on both halves; the third row fills them
+        header[2] = ["类", "款"] + ["类", "款"]
+        widths = [0.5, 0.45, 2.4, 1.3] * 2
+        num_cols = 4
+    else:
+        header = [[C("人员经费", colspan=3), C("公用经费", colspan=3)],
+                  ["科目编码", "科目名称", "决算数"] * 2]
+        widths = [0.9, 2.6, 1.3] * 2
+        num_cols = 3
+    rows = header + [cells(left[i] if i < len(left) else None) + cells(right[i] if i < len(right) else None) for i in range(n)]
+    rows.append([C("人员经费合计", colspan=num_cols - 1), f(personnel), C("公用经费合计", colspan=num_cols - 1), f(public)])
+    return Table(rows, header_rows=len(header), caption="一般公共预算财政拨款基本支出决算表", col_widths=widths,
+                 numeric_from=num_cols - 1)
+
+
+def _three_public_table(t: dict, tb: dict, f: Fmt, style: str, budget_only: bool) -> Table:
+    keys = ["total", "travel", "vehicles", "vehicle_purchase", "vehicle_running", "reception"]
+    actual = (lambda k: "") if budget_only else (lambda k: f(t[k]))
+    if style == "across":
+        header = [[C("预算数", colspan=6), C("决算数", colspan=6)],
+                  [C("合计", rowspan=2), C("因公出国（境）费", rowspan=2), C("公务用车购置及运行费", colspan=3), C("公务接待费", rowspan=2)] * 2,
+                  ["小计", "公务用车购置费", "公务用车运行费"] * 2]
+        data = [f(tb[k]) for k in keys] + [actual(k) for k in keys]
+        return Table(header + [data], header_rows=3, col_widths=[1.0] * 12, numeric_from=0)
+    if style == "down":
+        rows = [["项目", "预算数", "决算数"]]
+        labels = [("合计", "total"), ("1.因公出国（境）费", "travel"), ("2.公务用车购置及运行费", "vehicles"),
+                  ("其中：（1）公务用车购置费", "vehicle_purchase"), ("（2）公务用车运行费", "vehicle_running"), ("3.公务接待费", "reception")]
+        rows += [[lab, f(tb[k]), actual(k)] for lab, k in labels]
+        return Table(rows, header_rows=1, col_widths=[4.0, 2.0, 2.0], numeric_from=1)
+    # items in the top header, 预算数 / 决算数 in a header row below each item
+    header = [[C("财政拨款“三公”经费", colspan=12)],
+              [C("合计", colspan=2, rowspan=2), C("因公出国（境）费", colspan=2, rowspan=2),
+               C("公务用车购置及运行(维护)费", colspan=6), C("公务接待费", colspan=2, rowspan=2)],
+              [C("小计", colspan=2), C("公务用车购置费", colspan=2), C("公务用车运行(维护)费", colspan=2)],
+              ["预算数", "决算数"] * 6]
+    data = []
+    for k in keys:
+        data += [f(tb[k]), actual(k)]
+    return Table(header + [data], header_rows=4, col_widths=[1.0] * 12, numeric_from=0)
+
+
+def _blank_fund_table(name: str, year: int, kind: str) -> tuple[Table, str]:
+    header = [[C("项目", colspan=2), C("年初结转和结余", rowspan=2), C("本年收入", rowspan=2), C("本年支出", colspan=3),
+               C("年末结转和结余", rowspan=2)],
+              ["科目编码", "科目名称", "小计", "基本支出", "项目支出"]]
+    rows = header + [[C("合计", colspan=2, align="center"), "", "", "", "", "", ""]]
+    caption = {"fund": "政府性基金预算财政拨款收入支出决算表", "soe": "国有资本经营预算财政拨款收入支出决算表"}[kind]
+    what = {"fund": "政府性基金预算财政拨款", "soe": "国有资本经营预算财政拨款"}[kind]
+    note = (f"注：{name}{year}年度没有{what}收入，也没有使用{what}安排的支出，故本表无数据。" if kind == "fund"
+            else f"注：本单位{year}年度无{what}支出，故本表无数据。")
+    return Table(rows, header_rows=2, caption=caption, col_widths=[1.2, 3.0, 1.4, 1.2, 1.2, 1.2, 1.2, 1.4], numeric_from=2), note
+
+
 def final_accounts(sy: StreetYear, r: random.Random, *, corrected: bool = False, slip: bool = False) -> Built:
-    """`slip`: the 支出决算表 states class 201 one 万元 too high (a first publication's error)."""
+    """A final account in the national template (nine tables, prose part) or the shorter local one.
+
+    `slip`: the 支出决算表 states class 201 one 万元 too high (a first publication's error)."""
     name = street_name(sy.street, r, formal=True)
-    unit = _money_unit(r)
-    code_column = r.random() < 0.55
-    extra_cols = r.random() < 0.3
-    zero = r.choice(["", "-", "0.00" if unit == "万元" else "0"])
     year = sy.year
-    title = r.choice([f"{name}{year}年度部门决算", f"{name}{year}年部门决算公开", f"{year}年{name}部门决算"])
+    national = r.random() < 0.6
+    layout = r.choices(["split", "column", "in_name", "none"], [0.3, 0.3, 0.3, 0.1] if national else [0, 0.5, 0.45, 0.05])[0]
+    unit = _money_unit(r)
+    thousands = r.random() < 0.8
+    yuan_decimals = unit == "元" and r.random() < 0.3
+    mixed_zero = national and r.random() < 0.6
+    base_zero = r.choice(["", "-", "0.00" if unit == "万元" else "0"])
+
+    def fmt(u: str | None = None) -> Fmt:
+        return Fmt(u or unit, thousands, yuan_decimals, r.choice(ZERO_MARKS) if mixed_zero else base_zero)
+
+    landscape = national and r.random() < 0.6
+    spaced = r.random() < 0.15
+    yr = f"{year} 年" if spaced else f"{year}年"
+    title = r.choice([f"{name}{yr}度部门决算", f"{name}{yr}部门决算公开", f"{yr}{name}部门决算"])
     if corrected:
         title += "（更正）"
     doc = Doc(title=title, published=_published(year + 1, 9, r), source=name)
     b = Built("final_accounts", doc, name_used=name)
-    b.tag("codes_column" if code_column else "codes_in_name", "summary_two_sided", "unit_yuan" if unit == "元" else "unit_wan",
-          "issuer_street_office")
-    if code_column:
-        b.tag("header_merged_rows")
+    layout_family = {"split": "codes_split_columns", "column": "codes_column", "in_name": "codes_in_name",
+                     "none": "codes_none_ordinals"}[layout]
+    b.tag(layout_family, "summary_two_sided", "unit_yuan" if unit == "元" else "unit_wan", "issuer_street_office")
+    if spaced:
+        b.tag("year_spaced")
+    if not thousands:
+        b.tag("no_thousands_separator")
     v = b.values
-    doc.p(title, "title")
+    wrapped_title = national and not corrected and r.random() < 0.3 and title.startswith(name)
+    if wrapped_title:
+        doc.p(name, "title")
+        doc.p(title[len(name):], "title")
+        b.tag("title_wrapped")
+    else:
+        doc.p(title, "title")
     if corrected:
         doc.p("（因原公开文件部分数据有误，现予以更正）", "meta")
+    if national and r.random() < 0.5:
+        doc.running_head = title
+        doc.page_numbers = r.choice(["- {n} -", "{n}", "第 {n} 页"])
+        b.tag("running_heads")
+    defect = r.choices(["", "missing_table", "caption_split", "wrong_year", "reordered"], [0.8, 0.05, 0.05, 0.05, 0.05])[0] if national else ""
+    table_names = ["收入支出决算总表", "收入决算表", "支出决算表", "财政拨款收入支出决算总表", "一般公共预算财政拨款支出决算表",
+                   "一般公共预算财政拨款基本支出决算表", "财政拨款“三公”经费支出决算表", "政府性基金预算财政拨款收入支出决算表",
+                   "国有资本经营预算财政拨款收入支出决算表"]
+    missing = r.choice([0, 1, 3, 5, 7]) if defect == "missing_table" else None
+    if national:
+        doc.blocks.append(PageBreak())
+        doc.p("目录", "h")
+        doc.p(f"第一部分 {name}概况")
+        doc.p(f"第二部分 {name}{yr}度部门决算表")
+        for i, t in enumerate(table_names):
+            doc.p(f"{_ordinal(i + 1)}{t}")
+        doc.p(f"第三部分 {name}{yr}度部门决算情况说明")
+        doc.blocks.append(PageBreak())
     doc.p("第一部分 部门概况", "h")
     doc.p("一、主要职能", "h")
     doc.p(f"{name}是{sy.street.district_name}人民政府的派出机关，负责辖区党的建设、经济发展、城市管理、"
           f"社会治理、公共服务和平安建设等工作。")
-    doc.p("二、机构设置及人员情况", "h")
-    staff_text, staff = _staff_paragraph(sy, name, r)
-    doc.p(staff_text)
-    v.update(staff)
+    if national and r.random() < 0.25:
+        b.tag("no_staff_paragraph")
+        doc.p("二、部门决算单位构成", "h")
+        doc.p(f"{name}部门决算包括本级决算，无下属单位决算。")
+    else:
+        doc.p("二、机构设置及人员情况", "h")
+        staff_text, staff = _staff_paragraph(sy, name, r)
+        doc.p(staff_text)
+        v.update(staff)
 
-    # table 1: 收入支出决算总表
     total = sy.total
     c0 = round100(total * r.uniform(0.0, 0.04))
     c1 = c0 + round100(total * r.uniform(0.0, 0.03))
     gpb_income = sy.gpb
     other_income = total - sy.gpb + (c1 - c0)
-    doc.blocks.append(PageBreak())
-    doc.p(f"第二部分 {year}年度部门决算表", "h")
     class_totals = sy.class_totals()
-    left = [("一、一般公共预算财政拨款收入", gpb_income), ("二、政府性基金预算财政拨款收入", 0), ("三、其他收入", other_income)]
-    right = [(f"{i + 1}、{CLASSES[c][0]}", class_totals[c]) for i, c in enumerate(sorted(class_totals))]
-    n = max(len(left), len(right))
-    rows = [[C("收入", colspan=2), C("支出", colspan=2)], ["项目", "决算数", "项目", "决算数"]]
-    for i in range(n):
-        lft = left[i] if i < len(left) else ("", None)
-        rgt = right[i] if i < len(right) else ("", None)
-        rows.append([lft[0], "" if lft[1] is None else money(lft[1], unit, blank_zero=zero),
-                     rgt[0], "" if rgt[1] is None else money(rgt[1], unit, blank_zero=zero)])
-    rows.append(["本年收入合计", money(gpb_income + other_income, unit), "本年支出合计", money(total, unit)])
-    rows.append(["年初结转和结余", money(c0, unit, blank_zero=zero), "年末结转和结余", money(c1, unit, blank_zero=zero)])
-    rows.append(["总计", money(gpb_income + other_income + c0, unit), "总计", money(total + c1, unit)])
-    doc.blocks.append(Table(rows, header_rows=2, caption=r.choice(["收入支出决算总表", "部门收支决算总表"]),
-                            unit_note=f"公开01表　　单位：{unit}", col_widths=[3.2, 1.3, 3.2, 1.3], numeric_from=1))
+    doc.blocks.append(PageBreak(landscape=True if landscape else None))
+    if landscape:
+        b.tag("landscape_tables")
+    wrong_year = year - 1 if defect == "wrong_year" else year
+    part2 = f"第二部分 {wrong_year}年度部门决算表" if not spaced else f"第二部分 {wrong_year} 年度部门决算表"
+    if defect == "wrong_year":
+        b.tag("defect_wrong_year_heading")
+    doc.p(part2, "h")
+    if missing is not None:
+        b.tag("defect_missing_table")
+    page_w = LANDSCAPE_W if landscape else PORTRAIT_W
+    zero_marks: set[str] = set()
 
-    # table 2: 支出决算表
-    doc.blocks.append(PageBreak())
-    cols = ["total", "basic", "project"]
-    head = ["本年支出合计", "基本支出", "项目支出"]
-    if extra_cols:
-        cols += [lambda it: 0, lambda it: 0]
-        head += ["上缴上级支出", "对附属单位补助支出"]
+    def add(table: Table, f: Fmt) -> None:
+        zero_marks.add(f.zero)
+        doc.blocks.append(table)
+
+    # table 1: 收入支出决算总表
+    if missing != 0:
+        f1 = fmt()
+        rounding = national and unit == "万元" and r.random() < 0.08
+        if national and r.random() < 0.7:
+            b.tag("summary_all_classes")
+            lines = _national_classes(year, r)
+            right = [(f"{_ordinal(i + 1)}{cname}", class_totals.get(code)) for i, (code, cname) in enumerate(lines)]
+            left = [("一、一般公共预算财政拨款收入", gpb_income), ("二、政府性基金预算财政拨款收入", None),
+                    ("三、国有资本经营预算财政拨款收入", None), ("四、上级补助收入", None), ("五、事业收入", None),
+                    ("六、经营收入", None), ("七、附属单位上缴收入", None), ("八、其他收入", other_income)]
+        else:
+            right = [(f"{_ordinal(i + 1)}{CLASSES[c][0]}", class_totals[c]) for i, c in enumerate(sorted(class_totals))]
+            left = [("一、一般公共预算财政拨款收入", gpb_income), ("二、政府性基金预算财政拨款收入", 0), ("三、其他收入", other_income)]
+        if rounding:
+            # the summary rounds one class line differently from the spending table (0.01 万元)
+            code = max(class_totals, key=class_totals.get)
+            idx = next(i for i, (lab, _) in enumerate(right) if lab.endswith(CLASSES[code][0]))
+            right[idx] = (right[idx][0], right[idx][1] + r.choice([-100, 100]))
+            b.tag("rounding_between_tables")
+        head = [[C("收入", colspan=2), C("支出", colspan=2)], ["项目", "决算数", "项目", "决算数"]]
+        n = max(len(left), len(right))
+        lines_rows = []
+        for i in range(n):
+            lft = left[i] if i < len(left) else ("", None)
+            rgt = right[i] if i < len(right) else ("", None)
+            lines_rows.append([lft[0], "" if lft[1] is None else f1(lft[1]), rgt[0], "" if rgt[1] is None else f1(rgt[1])])
+        totals_rows = [["本年收入合计", f1(gpb_income + other_income), "本年支出合计", f1(total)]]
+        if national:
+            totals_rows.append(["使用非财政拨款结余（含专用结余）", "", "结余分配", ""])
+        totals_rows += [["年初结转和结余", f1(c0), "年末结转和结余", f1(c1)],
+                        ["总计", f1(gpb_income + other_income + c0), "总计", f1(total + c1)]]
+        caption = r.choice(["收入支出决算总表", "部门收支决算总表"])
+        unit_note = f"公开01表　　单位：{unit}" if not national else f"单位：{unit}"
+        widths = [3.2, 1.3, 3.2, 1.3]
+        if national and r.random() < 0.35:
+            b.tag("summary_split_by_page")
+            cut = r.choice([0, 1])  # the page break before or after the 本年收入合计 row
+            add(Table(head + lines_rows + totals_rows[:cut], header_rows=2, caption=caption, unit_note=unit_note,
+                      col_widths=widths, numeric_from=1), f1)
+            doc.blocks.append(PageBreak())
+            repeat = r.random() < 0.4
+            doc.blocks.append(Table((head if repeat else []) + totals_rows[cut:], header_rows=2 if repeat else 0,
+                                    col_widths=widths, numeric_from=1))
+        else:
+            add(Table(head + lines_rows + totals_rows, header_rows=2, caption=caption, unit_note=unit_note,
+                      col_widths=widths, numeric_from=1), f1)
+        doc.blocks.append(PageBreak())
+
+    # table 2: 收入决算表 (a distractor: class rows that are income)
+    first = min(sy.items, key=lambda it: it.code)
+    if national and missing != 1:
+        b.tag("distractor_income_table")
+        f2 = fmt()
+        extra = c1 - c0
+
+        def income(it):
+            return it.total + (extra if it is first else 0)
+
+        def other(it):
+            return income(it) - it.gpb
+
+        heads2 = ["本年收入合计", "财政拨款收入", "上级补助收入", "事业收入", "经营收入", "附属单位上缴收入", "其他收入"]
+        rows, hr, widths, nf = _spend_table(sy, layout, heads2, (income, "gpb", lambda it: 0, lambda it: 0, lambda it: 0,
+                                                                  lambda it: 0, other), f2,
+                                            total_pos=r.choice(["first", "last"]), total_on_subheader=layout == "split")
+        add(Table(rows, header_rows=hr, caption="收入决算表", unit_note=f"单位：{unit}", col_widths=widths, numeric_from=nf), f2)
+        doc.blocks.append(PageBreak())
+
+    # table 3: 支出决算表
+    f3 = fmt()
+    heads = ["本年支出合计", "基本支出", "项目支出"]
+    cols: list = ["total", "basic", "project"]
+    wrapped = national and r.random() < 0.4
+    if national or r.random() < 0.3:
+        heads += ["上缴上级支出", "经营支出", "对附属单位补助支出"] if national else ["上缴上级支出", "对附属单位补助支出"]
+        cols += [lambda it: 0] * (len(heads) - 3)
     slips = {"201": 10000} if slip else {}
-    body = _spending_rows(sy, unit, code_column, tuple(cols), r, zero, slips)
-    if code_column:
-        header = [[C("项目", colspan=2), *[C(h, rowspan=2) for h in head]], ["科目编码", "科目名称"]]
-        widths = [1.2, 4.0] + [1.5] * len(head)
-    else:
-        header = [["项目（科目编码及名称）", *head]]
-        widths = [5.0] + [1.5] * len(head)
-    doc.blocks.append(Table(header + body, header_rows=len(header), caption="支出决算表",
-                            unit_note=f"公开03表　　单位：{unit}", col_widths=widths, numeric_from=2 if code_column else 1))
+    positions = r.choice([("first", "first"), ("first", "last"), ("last", "first"), ("last", "last")]) if national else ("first", "first")
+    on_sub = layout == "split" and r.random() < 0.7
+    rows, hr, widths, nf = _spend_table(sy, layout, heads, tuple(cols), f3, total_pos=positions[0],
+                                        total_on_subheader=on_sub, slip=slips, wrapped=wrapped)
+    if on_sub:
+        b.tag("total_on_subheader_line")
+    if layout in ("split", "column"):
+        b.tag("header_merged_rows")
+    sample_names = ["社会保障和就业支出", "机关事业单位基本养老保险缴费支出"]
+    if wrapped and (_wraps(["", "", "", "", *heads] if layout == "split" else ["", "", *heads] if layout == "column" else ["", *heads],
+                           widths, page_w) or _wraps(["", "", "", sample_names[1]], widths[:4], page_w * sum(widths[:4]) / sum(widths))):
+        b.tag("header_wrapped")
+    repeat = not (national and r.random() < 0.4)
+    if _continued(len(rows), landscape):
+        b.tag("table_continued_header" if repeat else "table_continued_no_header")
+    add(Table(rows, header_rows=hr, caption="支出决算表", unit_note=f"公开03表　　单位：{unit}" if not national else f"单位：{unit}",
+              col_widths=widths, numeric_from=nf, repeat_header=repeat), f3)
     v["fa_total_expenditure"] = wan(total)
     v["fa_basic_expenditure"] = wan(sy.basic)
     v["fa_project_expenditure"] = wan(sy.project)
     for code, amount in class_totals.items():
         v[f"fa_exp_{code}"] = wan(amount + slips.get(code, 0))
 
-    # table 3: 一般公共预算财政拨款支出决算表
+    # table 4: 财政拨款收入支出决算总表 (a distractor with its own 总计)
+    f0 = round100(sy.gpb * r.uniform(0.0, 0.02))
+    gpb_by_class = sy.class_totals("gpb")
+    if national and missing != 3:
+        b.tag("distractor_fiscal_summary")
+        doc.blocks.append(PageBreak())
+        f4 = fmt()
+        lines = _national_classes(year, r) if r.random() < 0.6 else [(c, CLASSES[c][0]) for c in sorted(gpb_by_class)]
+        left = [("一、一般公共预算财政拨款", sy.gpb), ("二、政府性基金预算财政拨款", None), ("三、国有资本经营预算财政拨款", None)]
+        rows = [[C("收入", colspan=2), C("支出", colspan=4)],
+                [C("项目", rowspan=2), C("决算数", rowspan=2), C("项目", rowspan=2), C("决算数", colspan=3)],
+                ["合计", "一般公共预算财政拨款", "政府性基金预算财政拨款"]]
+        for i in range(max(len(left), len(lines))):
+            lft = left[i] if i < len(left) else ("", None)
+            if i < len(lines):
+                code, cname = lines[i]
+                amt = gpb_by_class.get(code)
+                rgt = [f"{_ordinal(i + 1)}{cname}", "" if amt is None else f4(amt), "" if amt is None else f4(amt), ""]
+            else:
+                rgt = ["", "", "", ""]
+            rows.append([lft[0], "" if lft[1] is None else f4(lft[1]), *rgt])
+        rows += [["本年收入合计", f4(sy.gpb), "本年支出合计", f4(sy.gpb), f4(sy.gpb), ""],
+                 ["年初财政拨款结转和结余", f4(f0), "年末财政拨款结转和结余", f4(f0), f4(f0), ""],
+                 ["总计", f4(sy.gpb + f0), "总计", f4(sy.gpb + f0), f4(sy.gpb + f0), ""]]
+        add(Table(rows, header_rows=3, caption="财政拨款收入支出决算总表", unit_note=f"单位：{unit}",
+                  col_widths=[2.8, 1.2, 2.8, 1.2, 1.3, 1.3], numeric_from=1), f4)
+        if r.random() < 0.3:
+            doc.blocks.append(PageBreak())  # an empty page left in the file
+            b.tag("blank_page")
+
+    # table 5: 一般公共预算财政拨款支出决算表
     doc.blocks.append(PageBreak())
 
     def gpb_basic(it):
         return round100(it.gpb * it.basic / it.total) if it.total else 0
 
-    body = _spending_rows(sy, unit, code_column, ("gpb_budget", "gpb", gpb_basic, lambda it: it.gpb - gpb_basic(it)), r, zero)
-    if code_column:
-        header = [[C("项目", colspan=2), C("年初预算数", rowspan=2), C("决算数", colspan=3)],
-                  ["科目编码", "科目名称", "合计", "基本支出", "项目支出"]]  # 年初预算数 spans both rows
-        widths = [1.2, 4.0, 1.6, 1.5, 1.5, 1.5]
+    f5 = fmt()
+    if national and unit == "元" and r.random() < 0.3:
+        f5 = f5.other_unit()  # a 万元 table in a 元 document
+        b.tag("unit_mixed")
+    prose_budget = national and r.random() < 0.6
+    if prose_budget:
+        b.tag("prose_initial_budget")
+        rows, hr, widths, nf = _spend_table(sy, layout, ["合计", "基本支出", "项目支出"],
+                                            ("gpb", gpb_basic, lambda it: it.gpb - gpb_basic(it)), f5,
+                                            total_pos=positions[1], total_on_subheader=on_sub)
     else:
-        header = [[C("项目", rowspan=2), C("年初预算数", rowspan=2), C("决算数", colspan=3)], ["合计", "基本支出", "项目支出"]]
-        widths = [5.0, 1.6, 1.5, 1.5, 1.5]
-    doc.blocks.append(Table(header + body, header_rows=2, caption="一般公共预算财政拨款支出决算表",
-                            unit_note=f"公开05表　　单位：{unit}", col_widths=widths, numeric_from=2 if code_column else 1))
+        rows, hr, widths, nf = _spend_table(sy, layout, ["年初预算数", "决算合计", "基本支出", "项目支出"],
+                                            ("gpb_budget", "gpb", gpb_basic, lambda it: it.gpb - gpb_basic(it)), f5,
+                                            total_pos=positions[1], total_on_subheader=on_sub)
+        if layout != "split" and not national:
+            # the local template: 年初预算数 spans both header rows, 决算数 over 合计 | 基本支出 | 项目支出
+            if layout == "column":
+                rows[:2] = [[C("项目", colspan=2), C("年初预算数", rowspan=2), C("决算数", colspan=3)],
+                            ["科目编码", "科目名称", "合计", "基本支出", "项目支出"]]
+                hr = 2
+            elif layout in ("in_name", "none"):
+                rows[:1] = [[C("项目", rowspan=2), C("年初预算数", rowspan=2), C("决算数", colspan=3)], ["合计", "基本支出", "项目支出"]]
+                hr = 2
+    if positions[0] != positions[1]:
+        b.tag("total_first_and_last")
+    caption5 = "一般公共预算财政拨款支出决算表"
+    if defect == "caption_split":
+        b.tag("defect_caption_split")
+        doc.p("一般公共预算财政拨款", "h")
+        doc.p(f"（{'公开05表' if r.random() < 0.5 else '单位：' + f5.unit}）", "note")
+        caption5 = "支出决算表"
+    add(Table(rows, header_rows=hr, caption=caption5, unit_note=f"单位：{f5.unit}" if national else f"公开05表　　单位：{f5.unit}",
+              col_widths=widths, numeric_from=nf), f5)
     v["fa_gpb_expenditure"] = wan(sy.gpb)
     v["fa_gpb_initial_budget"] = wan(sy.gpb_budget)
+    gpb_basic_total = sum(gpb_basic(it) for it in sy.items)
 
-    # table 4: 三公
+    # table 6: 一般公共预算财政拨款基本支出决算表 (economic codes in two halves: a distractor)
+    if national and missing != 5:
+        b.tag("distractor_basic_economic")
+        doc.blocks.append(PageBreak())
+        f6 = fmt()
+        t6 = _basic_economic_table(gpb_basic_total, f6, layout == "split", r)
+        t6.unit_note = f"单位：{unit}"
+        add(t6, f6)
+
+    # table 7: 三公
     doc.blocks.append(PageBreak())
     t, tb = sy.three_public, sy.three_public_budget
-    keys = ["total", "travel", "vehicles", "vehicle_purchase", "vehicle_running", "reception"]
-    dash = r.choice(["-", "0.00" if unit == "万元" else "0", ""])
-    if r.random() < 0.6:
-        b.tag("three_public_across")
-        header = [[C("预算数", colspan=6), C("决算数", colspan=6)],
-                  [C("合计", rowspan=2), C("因公出国（境）费", rowspan=2), C("公务用车购置及运行费", colspan=3), C("公务接待费", rowspan=2)] * 2,
-                  ["小计", "公务用车购置费", "公务用车运行费"] * 2]
-        data = [money(tb[k], unit, blank_zero=dash) for k in keys] + [money(t[k], unit, blank_zero=dash) for k in keys]
-        rows = header + [data]
-        widths = [1.0] * 12
-        numeric_from = 0
+    f7 = fmt()
+    if national:
+        style = r.choice(["items_top", "items_top", "across", "down"])
     else:
-        b.tag("three_public_down")
-        rows = [["项目", "预算数", "决算数"]]
-        labels = [("合计", "total"), ("1.因公出国（境）费", "travel"), ("2.公务用车购置及运行费", "vehicles"),
-                  ("其中：（1）公务用车购置费", "vehicle_purchase"), ("（2）公务用车运行费", "vehicle_running"), ("3.公务接待费", "reception")]
-        rows += [[lab, money(tb[k], unit, blank_zero=dash), money(t[k], unit, blank_zero=dash)] for lab, k in labels]
-        widths = [4.0, 2.0, 2.0]
-        numeric_from = 1
-    doc.blocks.append(Table(rows, header_rows=3 if numeric_from == 0 else 1,
-                            caption="一般公共预算财政拨款“三公”经费支出决算表",
-                            unit_note=f"公开07表　　单位：{unit}", col_widths=widths, numeric_from=numeric_from))
+        style = "across" if r.random() < 0.6 else "down"
+    budget_only = style == "items_top" and r.random() < 0.3
+    b.tag({"across": "three_public_across", "down": "three_public_down", "items_top": "three_public_items_top"}[style])
+    if budget_only:
+        b.tag("three_public_budget_only")
+    t7 = _three_public_table(t, tb, f7, style, budget_only)
+    t7.caption = "财政拨款“三公”经费支出决算表" if national else "一般公共预算财政拨款“三公”经费支出决算表"
+    t7.unit_note = f"单位：{unit}" if national else f"公开07表　　单位：{unit}"
+    add(t7, f7)
     v["fa_three_public_total"] = wan(t["total"])
     v["fa_three_public_travel"] = wan(t["travel"])
     v["fa_three_public_vehicles"] = wan(t["vehicles"])
     v["fa_three_public_reception"] = wan(t["reception"])
 
-    # part 3: explanations, with last year's figures as distractors
-    doc.blocks.append(PageBreak())
-    doc.p(f"第三部分 {year}年度部门决算情况说明", "h")
+    # tables 8, 9: blank, with a note
+    if national:
+        for kind, idx in (("fund", 7), ("soe", 8)):
+            if missing == idx or (kind == "soe" and r.random() < 0.3):
+                continue
+            doc.blocks.append(PageBreak())
+            tbl, note = _blank_fund_table(name, year, kind)
+            tbl.unit_note = f"单位：{unit}"
+            doc.blocks.append(tbl)
+            doc.p(note, "note")
+            b.tag("blank_table_note")
+    if national and len(zero_marks) >= 3:
+        b.tag("zero_marks_mixed")
+
+    # part 3: explanations
+    doc.blocks.append(PageBreak(landscape=False if landscape else None))
+    doc.p(f"第三部分 {yr}度部门决算情况说明" if national else f"第三部分 {year}年度部门决算情况说明", "h")
     change = total - sy.total_prev
-    doc.p(f"一、收入支出决算总体情况说明：{year}年度收、支总计均为{wan_text(gpb_income + other_income + c0)}万元。"
-          f"其中本年支出{wan_text(total)}万元，与{year - 1}年度（{wan_text(sy.total_prev)}万元）相比"
-          f"{'增加' if change >= 0 else '减少'}{wan_text(abs(change))}万元，"
-          f"{'增长' if change >= 0 else '下降'}{abs(_pct_change(total, sy.total_prev)):.2f}%。")
-    doc.p(f"二、“三公”经费支出情况说明：{year}年度“三公”经费支出{wan_text(t['total'])}万元，"
-          f"上年为{wan_text(sy.three_public_prev)}万元。其中：因公出国（境）费{wan_text(t['travel'])}万元"
-          f"{'（本年度未发生因公出国（境）费用）' if t['travel'] == 0 else ''}；公务用车购置及运行费{wan_text(t['vehicles'])}万元；"
-          f"公务接待费{wan_text(t['reception'])}万元。")
+    paras: list[str] = []
+    if not national:
+        paras.append(f"一、收入支出决算总体情况说明：{year}年度收、支总计均为{wan_text(gpb_income + other_income + c0)}万元。"
+                     f"其中本年支出{wan_text(total)}万元，与{year - 1}年度（{wan_text(sy.total_prev)}万元）相比"
+                     f"{'增加' if change >= 0 else '减少'}{wan_text(abs(change))}万元，"
+                     f"{'增长' if change >= 0 else '下降'}{abs(_pct_change(total, sy.total_prev)):.2f}%。")
+        paras.append(f"二、“三公”经费支出情况说明：{year}年度“三公”经费支出{wan_text(t['total'])}万元，"
+                     f"上年为{wan_text(sy.three_public_prev)}万元。其中：因公出国（境）费{wan_text(t['travel'])}万元"
+                     f"{'（本年度未发生因公出国（境）费用）' if t['travel'] == 0 else ''}；公务用车购置及运行费{wan_text(t['vehicles'])}万元；"
+                     f"公务接待费{wan_text(t['reception'])}万元。")
+        if t["travel"] == 0:
+            b.tag("prose_three_public_none")
+    else:
+        grand = gpb_income + other_income + c0
+        paras.append(f"一、收入支出决算总体情况说明\n{name}{year}年度收入、支出总计{wan_text(grand)}万元。与{year - 1}年度相比，"
+                     f"收入、支出总计{'增加' if change >= 0 else '减少'}{wan_text(abs(change))}万元。")
+        inc = gpb_income + other_income
+        paras.append(f"二、收入决算情况说明\n本年收入合计{wan_text(inc)}万元，其中：财政拨款收入{wan_text(gpb_income)}万元，"
+                     f"占{gpb_income / inc * 100:.2f}%；其他收入{wan_text(other_income)}万元，占{other_income / inc * 100:.2f}%。")
+        paras.append(f"三、支出决算情况说明\n本年支出合计{wan_text(total)}万元，其中：基本支出{wan_text(sy.basic)}万元，"
+                     f"占{sy.basic / total * 100:.2f}%；项目支出{wan_text(sy.project)}万元，占{sy.project / total * 100:.2f}%。")
+        paras.append(f"四、财政拨款收入支出决算总体情况说明\n{name}{year}年度财政拨款收入、支出总计{wan_text(sy.gpb + f0)}万元。")
+        structure = "；".join(f"{CLASSES[c][0]}（类）{wan_text(a)}万元，占{a / sy.gpb * 100:.2f}%" for c, a in sorted(gpb_by_class.items()) if a)
+        rate = sy.gpb / sy.gpb_budget * 100 if sy.gpb_budget else 0.0
+        paras.append(f"五、一般公共预算财政拨款支出决算情况说明\n（一）一般公共预算财政拨款支出{wan_text(sy.gpb)}万元，"
+                     f"占本年支出合计的{sy.gpb / total * 100:.2f}%。（二）主要用于以下方面：{structure}。"
+                     f"（三）一般公共预算财政拨款支出年初预算为{wan_text(sy.gpb_budget)}万元，支出决算为{wan_text(sy.gpb)}万元，"
+                     f"完成年初预算的{rate:.2f}%。")
+        personnel = round100(gpb_basic_total * 0.85)
+        paras.append(f"六、一般公共预算财政拨款基本支出决算情况说明\n一般公共预算财政拨款基本支出{wan_text(gpb_basic_total)}万元，"
+                     f"其中：人员经费和公用经费构成详见基本支出决算表。")
+        del personnel
+        if t["total"] == 0:
+            three_text = f"{name}{year}年度无“三公”经费财政拨款支出。"
+        else:
+            done = t["total"] / tb["total"] * 100 if tb["total"] else 0.0
+            three_text = (f"“三公”经费财政拨款支出年初预算为{wan_text(tb['total'])}万元，支出决算为{wan_text(t['total'])}万元，"
+                          f"完成预算的{done:.2f}%，其中：因公出国（境）费支出决算为{wan_text(t['travel'])}万元"
+                          f"{'，本年度无因公出国（境）费支出' if t['travel'] == 0 else ''}；"
+                          f"公务用车购置及运行维护费支出决算为{wan_text(t['vehicles'])}万元；"
+                          f"公务接待费支出决算为{wan_text(t['reception'])}万元。")
+        if t["total"] == 0 or t["travel"] == 0:
+            b.tag("prose_three_public_none")
+        paras.append("七、财政拨款“三公”经费支出决算情况说明\n" + three_text)
+        paras.append(f"八、政府性基金预算财政拨款收入支出决算情况说明\n{name}{year}年度无政府性基金预算财政拨款收入和支出。")
+    if defect == "reordered":
+        b.tag("defect_reordered_paragraphs")
+        head, rest = paras[:1], paras[1:]
+        r.shuffle(rest)
+        paras = rest + head
+    for para in paras:
+        if "\n" in para:
+            h, text = para.split("\n", 1)
+            doc.p(h, "h")
+            doc.p(text)
+        else:
+            doc.p(para)
     doc.p(f"{name}", "meta")
     doc.p(f"{doc.published[:4]}年{int(doc.published[5:7])}月{int(doc.published[8:10])}日", "meta")
     return b
@@ -261,63 +701,119 @@ def final_accounts(sy: StreetYear, r: random.Random, *, corrected: bool = False,
 def budget(sy: StreetYear, r: random.Random) -> Built:
     name = street_name(sy.street, r, formal=True)
     unit = _money_unit(r)
-    code_column = r.random() < 0.5
-    zero = r.choice(["", "-"])
+    layout = r.choices(["split", "column", "in_name", "none"], [0.25, 0.35, 0.3, 0.1])[0]
+    thousands = r.random() < 0.8
+    f = Fmt(unit, thousands, unit == "元" and r.random() < 0.4, r.choice(["", "-"]))
     year = sy.year
-    title = r.choice([f"{name}{year}年部门预算", f"{name}{year}年度部门预算公开", f"{year}年{name}部门预算"])
+    spaced = r.random() < 0.1
+    yr = f"{year} 年" if spaced else f"{year}年"
+    title = r.choice([f"{name}{yr}部门预算", f"{name}{yr}度部门预算公开", f"{yr}{name}部门预算"])
     doc = Doc(title=title, published=_published(year, r.choice([1, 2]), r), source=name)
     b = Built("budget", doc, name_used=name)
-    b.tag("codes_column" if code_column else "codes_in_name", "summary_two_sided", "unit_yuan" if unit == "元" else "unit_wan",
-          "issuer_street_office")
+    b.tag({"split": "codes_split_columns", "column": "codes_column", "in_name": "codes_in_name", "none": "codes_none_ordinals"}[layout],
+          "summary_two_sided", "unit_yuan" if unit == "元" else "unit_wan", "issuer_street_office")
+    if spaced:
+        b.tag("year_spaced")
+    if not thousands:
+        b.tag("no_thousands_separator")
     v = b.values
-    doc.p(title, "title")
+    if r.random() < 0.2 and title.startswith(name):
+        doc.p(name, "title")
+        doc.p(title[len(name):], "title")
+        b.tag("title_wrapped")
+    else:
+        doc.p(title, "title")
+    if r.random() < 0.4:
+        doc.running_head = title
+        doc.page_numbers = r.choice(["- {n} -", "{n}"])
+        b.tag("running_heads")
+    year_caps = r.random() < 0.5
+    if year_caps:
+        b.tag("budget_caption_year")
+    compiler = r.choice(["", f"编制部门：{name}", f"编制单位：{name}"])
+    inline = bool(compiler) and r.random() < 0.4
+    if compiler:
+        b.tag("compiler_line")
+
+    def cap(plain: str, with_year: str) -> str:
+        return f"{year}年{with_year}" if year_caps else plain
+
     doc.p("第一部分 部门概况", "h")
     doc.p(f"{name}主要职责：贯彻执行党和国家的路线方针政策，统筹辖区经济社会发展、城市管理、社会治理和公共服务。")
-    doc.blocks.append(PageBreak())
-    doc.p(f"第二部分 {year}年部门预算表", "h")
+    landscape = r.random() < 0.4
+    if landscape:
+        b.tag("landscape_tables")
+    doc.blocks.append(PageBreak(landscape=True if landscape else None))
+    doc.p(f"第二部分 {yr}部门预算表", "h")
 
     def basic_share(it):
         return round100(it.budget_all * it.basic / it.total) if it.total else 0
+
+    def table(rows, **kw) -> Table:
+        return Table(rows, unit_note=f"单位：{unit}", compiler=compiler, compiler_inline=inline, **kw)
 
     budget_all = sy.budget_all
     classes = sy.class_totals("budget_all")
     rows = [[C("收入", colspan=2), C("支出", colspan=2)], ["项目", "预算数", "项目", "预算数"]]
     left = [("一、一般公共预算拨款", sy.gpb_budget), ("二、政府性基金预算拨款", 0), ("三、其他收入", budget_all - sy.gpb_budget)]
-    right = [(CLASSES[c][0], classes[c]) for c in sorted(classes)]
+    right = [(f"{_ordinal(i + 1)}{CLASSES[c][0]}" if layout == "none" else CLASSES[c][0], classes[c]) for i, c in enumerate(sorted(classes))]
     for i in range(max(len(left), len(right))):
         lft = left[i] if i < len(left) else ("", None)
         rgt = right[i] if i < len(right) else ("", None)
-        rows.append([lft[0], "" if lft[1] is None else money(lft[1], unit, blank_zero=zero),
-                     rgt[0], "" if rgt[1] is None else money(rgt[1], unit, blank_zero=zero)])
-    rows.append(["收入总计", money(budget_all, unit), "支出总计", money(budget_all, unit)])
-    doc.blocks.append(Table(rows, header_rows=2, caption=r.choice(["收支预算总表", "部门收支总表"]),
-                            unit_note=f"单位：{unit}", col_widths=[3.0, 1.4, 3.0, 1.4], numeric_from=1))
+        rows.append([lft[0], "" if lft[1] is None else f(lft[1]), rgt[0], "" if rgt[1] is None else f(rgt[1])])
+    rows.append(["收入总计", f(budget_all), "支出总计", f(budget_all)])
+    doc.blocks.append(table(rows, header_rows=2, caption=cap(r.choice(["收支预算总表", "部门收支总表", "财务收支预算总表"]), "部门财务收支预算总表"),
+                            col_widths=[3.0, 1.4, 3.0, 1.4], numeric_from=1))
     doc.blocks.append(PageBreak())
-    body = _spending_rows(sy, unit, code_column, ("budget_all", basic_share, lambda it: it.budget_all - basic_share(it)), r, zero)
-    header = ([["科目编码", "科目名称", "合计", "基本支出", "项目支出"]] if code_column
-              else [["科目名称", "合计", "基本支出", "项目支出"]])
-    doc.blocks.append(Table(header + body, header_rows=1, caption="支出预算表", unit_note=f"单位：{unit}",
-                            col_widths=[1.2, 4.0, 1.6, 1.6, 1.6] if code_column else [5.0, 1.6, 1.6, 1.6],
-                            numeric_from=2 if code_column else 1))
+    on_sub = layout == "split" and r.random() < 0.5
+    if on_sub:
+        b.tag("total_on_subheader_line")
+    rows, hr, widths, nf = _spend_table(sy, layout, ["合计", "基本支出", "项目支出"],
+                                        ("budget_all", basic_share, lambda it: it.budget_all - basic_share(it)), f,
+                                        total_pos=r.choice(["first", "first", "last"]), total_on_subheader=on_sub)
+    if layout in ("split", "column"):
+        b.tag("header_merged_rows")
+    repeat = r.random() < 0.7
+    if _continued(len(rows), landscape):
+        b.tag("table_continued_header" if repeat else "table_continued_no_header")
+    doc.blocks.append(table(rows, header_rows=hr, caption=cap("支出预算表", "部门支出预算总表"), col_widths=widths,
+                            numeric_from=nf, repeat_header=repeat))
     v["bu_total_expenditure"] = wan(budget_all)
     for code, amount in classes.items():
         v[f"bu_exp_{code}"] = wan(amount)
     doc.blocks.append(PageBreak())
-    body = _spending_rows(sy, unit, code_column, ("gpb_budget",), r, zero)
-    header = [["科目编码", "科目名称", "一般公共预算支出"]] if code_column else [["科目名称", "一般公共预算支出"]]
-    doc.blocks.append(Table(header + body, header_rows=1, caption="一般公共预算支出表", unit_note=f"单位：{unit}",
-                            col_widths=[1.2, 4.0, 2.0] if code_column else [5.0, 2.0], numeric_from=2 if code_column else 1))
+    if r.random() < 0.5:
+        rows, hr, widths, nf = _spend_table(sy, layout, ["一般公共预算支出"], ("gpb_budget",), f,
+                                            total_pos=r.choice(["first", "last"]), total_on_subheader=on_sub)
+    else:
+        def gpb_basic(it):
+            return round100(it.gpb_budget * it.basic / it.total) if it.total else 0
+
+        rows, hr, widths, nf = _spend_table(sy, layout, ["合计", "基本支出", "项目支出"],
+                                            ("gpb_budget", gpb_basic, lambda it: it.gpb_budget - gpb_basic(it)), f,
+                                            total_pos=r.choice(["first", "last"]), total_on_subheader=on_sub)
+    doc.blocks.append(table(rows, header_rows=hr, caption=cap("一般公共预算支出表", "一般公共预算支出功能分类预算表"),
+                            col_widths=widths, numeric_from=nf))
     v["bu_gpb_expenditure"] = wan(sy.gpb_budget)
     doc.blocks.append(PageBreak())
     tb = sy.three_public_budget
-    rows = [[C("合计", rowspan=2), C("因公出国（境）费", rowspan=2), C("公务用车购置及运行费", colspan=3), C("公务接待费", rowspan=2)],
-            ["小计", "公务用车购置费", "公务用车运行费"],
-            [money(tb[k], unit, blank_zero="0.00" if unit == "万元" else "0")
-             for k in ("total", "travel", "vehicles", "vehicle_purchase", "vehicle_running", "reception")]]
-    doc.blocks.append(Table(rows, header_rows=2, caption="“三公”经费支出预算表", unit_note=f"单位：{unit}", numeric_from=0))
+    zero3 = "0.00" if unit == "万元" or f.yuan_decimals else "0"
+    amounts = [f(tb[k], zero=zero3) for k in ("total", "travel", "vehicles", "vehicle_purchase", "vehicle_running", "reception")]
+    if r.random() < 0.5:
+        running = round100(sy.basic * r.uniform(0.05, 0.1))
+        rows = [[C("“三公”经费", colspan=6), C("机关运行经费", rowspan=3)],
+                [C("合计", rowspan=2), C("因公出国（境）费", rowspan=2), C("公务用车购置及运行费", colspan=3), C("公务接待费", rowspan=2)],
+                ["小计", "公务用车购置费", "公务用车运行费"],
+                [*amounts, f(running)]]
+        doc.blocks.append(table(rows, header_rows=3, caption=cap("“三公”经费和机关运行经费预算表", "“三公”经费和机关运行经费预算表"),
+                                numeric_from=0))
+    else:
+        rows = [[C("合计", rowspan=2), C("因公出国（境）费", rowspan=2), C("公务用车购置及运行费", colspan=3), C("公务接待费", rowspan=2)],
+                ["小计", "公务用车购置费", "公务用车运行费"], amounts]
+        doc.blocks.append(table(rows, header_rows=2, caption=cap("“三公”经费支出预算表", "“三公”经费支出预算表"), numeric_from=0))
     v["bu_three_public_total"] = wan(tb["total"])
-    doc.blocks.append(PageBreak())
-    doc.p(f"第三部分 {year}年部门预算情况说明", "h")
+    doc.blocks.append(PageBreak(landscape=False if landscape else None))
+    doc.p(f"第三部分 {yr}部门预算情况说明", "h")
     prev = round100(budget_all / (1 + r.uniform(-0.05, 0.12)))
     doc.p(f"{year}年部门预算收支总额{wan_text(budget_all)}万元，比{year - 1}年预算（{wan_text(prev)}万元）"
           f"{'增加' if budget_all >= prev else '减少'}{wan_text(abs(budget_all - prev))}万元。")

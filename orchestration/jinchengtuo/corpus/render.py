@@ -36,6 +36,9 @@ class Table:
     col_widths: list[float] | None = None  # relative widths
     numeric_from: int = 1  # columns from this index are right-aligned numbers
     font_size: float = 8.0
+    repeat_header: bool = True  # a table continued on the next page repeats its header rows (PDF)
+    compiler: str = ""  # 编制单位：… line between caption and unit line
+    compiler_inline: bool = False  # the compiler and the unit note on one line
 
 
 @dataclass
@@ -46,7 +49,7 @@ class Para:
 
 @dataclass
 class PageBreak:
-    pass
+    landscape: bool | None = None  # PDF: the following pages landscape (True), portrait (False), unchanged (None)
 
 
 @dataclass
@@ -55,7 +58,9 @@ class Doc:
     blocks: list = field(default_factory=list)
     published: str = ""  # 2023-09-15
     source: str = ""  # 来源 shown by web pages
-    landscape: bool = False
+    landscape: bool = False  # PDF: the first page's orientation
+    running_head: str = ""  # PDF: printed at the top of every page but the first
+    page_numbers: str = ""  # PDF: a format such as "- {n} -" printed at the foot of every page
 
     def p(self, text: str, kind: str = "p") -> None:
         self.blocks.append(Para(text, kind))
@@ -108,7 +113,7 @@ def to_pdf(doc: Doc) -> bytes:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import PageBreak as RLPageBreak
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+    from reportlab.platypus import BaseDocTemplate, Frame, NextPageTemplate, PageTemplate, Paragraph, Spacer
     from reportlab.platypus import Table as RLTable
     from reportlab.platypus import TableStyle
 
@@ -121,22 +126,50 @@ def to_pdf(doc: Doc) -> bytes:
         "note": ParagraphStyle("note", fontName=FONT, fontSize=8.5, leading=12, wordWrap="CJK"),
         "caption": ParagraphStyle("caption", fontName=FONT, fontSize=11, leading=16, alignment=TA_CENTER, spaceBefore=6, spaceAfter=2, wordWrap="CJK"),
     }
-    pagesize = landscape(A4) if doc.landscape else A4
     buf = io.BytesIO()
-    tpl = SimpleDocTemplate(buf, pagesize=pagesize, leftMargin=40, rightMargin=40, topMargin=45, bottomMargin=45,
-                            title=doc.title, author="", subject="", creator="", producer="")
-    width = pagesize[0] - 80
+
+    def decorate(canvas, tpl_doc):
+        canvas.saveState()
+        canvas.setFont(FONT, 8)
+        w, h = canvas._pagesize
+        if doc.running_head and tpl_doc.page > 1:
+            canvas.drawCentredString(w / 2, h - 28, doc.running_head)
+        if doc.page_numbers:
+            canvas.drawCentredString(w / 2, 22, doc.page_numbers.format(n=tpl_doc.page))
+        canvas.restoreState()
+
+    templates = []
+    for name, size in (("portrait", A4), ("landscape", landscape(A4))):
+        frame = Frame(40, 45, size[0] - 80, size[1] - 90, leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        templates.append(PageTemplate(id=name, frames=[frame], pagesize=size, onPage=decorate))
+    if doc.landscape:
+        templates.reverse()  # the first template is the first page's
+    tpl = BaseDocTemplate(buf, pagesize=landscape(A4) if doc.landscape else A4, leftMargin=40, rightMargin=40,
+                          topMargin=45, bottomMargin=45, title=doc.title, author="", subject="", creator="",
+                          producer="", pageTemplates=templates)
+    is_landscape = doc.landscape
+    width = (landscape(A4) if is_landscape else A4)[0] - 80
     story = []
     for block in doc.blocks:
         if isinstance(block, Para):
             story.append(Paragraph(html.escape(block.text), styles.get(block.kind, styles["p"])))
         elif isinstance(block, PageBreak):
+            if block.landscape is not None and block.landscape != is_landscape:
+                is_landscape = block.landscape
+                story.append(NextPageTemplate("landscape" if is_landscape else "portrait"))
+                width = (landscape(A4) if is_landscape else A4)[0] - 80
             story.append(RLPageBreak())
         elif isinstance(block, Table):
             if block.caption:
                 story.append(Paragraph(html.escape(block.caption), styles["caption"]))
-            if block.unit_note:
-                story.append(Paragraph(html.escape(block.unit_note), ParagraphStyle("unit", parent=styles["note"], alignment=2)))
+            unit_style = ParagraphStyle("unit", parent=styles["note"], alignment=2)
+            if block.compiler and block.compiler_inline:
+                story.append(Paragraph(html.escape(f"{block.compiler}　　　　{block.unit_note}"), styles["note"]))
+            else:
+                if block.compiler:
+                    story.append(Paragraph(html.escape(block.compiler), styles["note"]))
+                if block.unit_note:
+                    story.append(Paragraph(html.escape(block.unit_note), unit_style))
             story.append(_pdf_table(block, width, RLTable, TableStyle, Paragraph, ParagraphStyle, colors))
             story.append(Spacer(1, 6))
     tpl.build(story)
@@ -200,7 +233,7 @@ def _pdf_table(block: Table, width: float, RLTable, TableStyle, Paragraph, Parag
                 style.append(("ALIGN", (c, r), (c, r), cell.align.upper()))
     for r0, c0, r1, c1 in spans:
         style.append(("SPAN", (c0, r0), (c1, r1)))
-    table = RLTable(data, colWidths=widths, repeatRows=block.header_rows)
+    table = RLTable(data, colWidths=widths, repeatRows=block.header_rows if block.repeat_header else 0)
     table.setStyle(TableStyle(style))
     return table
 
@@ -275,6 +308,8 @@ def _html_table(block: Table) -> str:
     out = []
     if block.caption:
         out.append(f"<p style=\"text-align:center\"><strong>{html.escape(block.caption)}</strong></p>")
+    if block.compiler:
+        out.append(f"<p>{html.escape(block.compiler)}</p>")
     if block.unit_note:
         out.append(f"<p style=\"text-align:right\">{html.escape(block.unit_note)}</p>")
     out.append("<table border=\"1\" cellspacing=\"0\" cellpadding=\"0\">")
@@ -332,6 +367,8 @@ def to_docx(doc: Doc, when: dt.datetime | None = None) -> bytes:
         elif isinstance(block, Table):
             if block.caption:
                 d.add_paragraph(block.caption).alignment = WD_ALIGN_PARAGRAPH.CENTER
+            if block.compiler:
+                d.add_paragraph(block.compiler)
             if block.unit_note:
                 d.add_paragraph(block.unit_note).alignment = WD_ALIGN_PARAGRAPH.RIGHT
             grid, spans = expand(block.rows)
