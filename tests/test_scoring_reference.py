@@ -43,13 +43,13 @@ def random_raw(fw, Y=3, S=74, seed=1):
 def test_framework_loads_and_is_consistent(fw):
     assert len(fw.scored) == 26 and set(fw.scored.capacity) == set(CAPACITIES)
     assert np.isclose(fw.capacities.weight.sum(), 1)
-    assert fw.version == "jct-2026.1"
+    assert fw.version == "jct-2026.2"
     assert {"CTX_density", "CTX_spending_per_capita", "CTX_spending_per_km2", "CTX_staff_per_10k",
             "CTX_contract_staff_share"} <= set(fw.context.indicator_id)
 
 
 def test_a_broken_framework_is_refused_with_the_reason(tmp_path):
-    for name in ("indicator_framework.csv", "capacity_framework.csv", "tier_bands.csv", "field_catalog.csv"):
+    for name in ("indicator_framework.csv", "capacity_framework.csv", "tier_bands.csv", "field_catalog.csv", "coverage_gates.csv"):
         shutil.copy(config.DBT_PROJECT_DIR / "seeds" / name, tmp_path / name)
     path = tmp_path / "indicator_framework.csv"
     text = path.read_text(encoding="utf-8").replace("ws_fire_incidents;population", "ws_fires;population")
@@ -218,12 +218,53 @@ def test_coverage_screening_excludes_and_redistributes(fw):
     assert np.allclose(np.nansum(res.weight[0][:, exe], 1), 1)
 
 
-def test_a_street_without_documents_is_scored_but_not_ranked(fw):
+def test_a_street_without_documents_gets_no_score_and_no_rank(fw):
     raw = random_raw(fw, Y=1, S=74, seed=8)
     docs = np.ones((1, 74)); docs[0, 3] = 0
     res = score(make_panel(fw, raw, n_documents=docs), fw)
-    assert not np.isnan(res.composite[0, 3]) and not res.is_ranked[0, 3] and np.isnan(res.rank[0, 3])
-    assert res.n_ranked[0] == 73
+    assert np.isnan(res.composite[0, 3]) and not res.is_ranked[0, 3] and np.isnan(res.rank[0, 3])
+    assert np.isnan(res.capacity_score[0, 3]).all()  # no imputed capacity scores either
+    assert res.rank_status[0, 3] == "insufficient_data" and res.n_ranked[0] == 73
+    assert res.release_status[0] == "ranking" and (res.rank_status[0, np.arange(74) != 3] == "ranked").all()
+
+
+def test_street_gates_count_against_the_full_framework(fw):
+    gates = fw.gates
+    raw = random_raw(fw, Y=1, S=74, seed=9)
+    I = len(fw.scored)
+    # street 5: own data for just under the share of the framework (the rest imputed)
+    keep = int(np.ceil(gates["street_min_indicator_share"] * I)) - 1
+    raw[0, 5, keep:] = np.nan
+    # street 6: plenty of data but none for one capacity (SAF)
+    saf = np.asarray(fw.scored.capacity == "SAF")
+    raw[0, 6, saf] = np.nan
+    res = score(make_panel(fw, raw), fw)
+    assert np.isclose(res.data_coverage[0, 5], keep / I)
+    assert not res.has_enough_data[0, 5] and np.isnan(res.composite[0, 5])
+    assert not res.has_enough_data[0, 6] and np.isnan(res.composite[0, 6])
+    assert res.has_enough_data[0, 7] and res.rank_status[0, 7] == "ranked"
+
+
+def test_a_year_with_few_streets_is_provisional(fw):
+    raw = random_raw(fw, Y=1, S=74, seed=10)
+    docs = np.zeros((1, 74)); docs[0, :10] = 1  # 10 of 74 streets published anything
+    res = score(make_panel(fw, raw, n_documents=docs), fw)
+    assert res.release_status[0] == "provisional"
+    assert set(res.rank_status[0, :10]) == {"provisional"} and set(res.rank_status[0, 10:]) == {"insufficient_data"}
+    assert np.isnan(res.composite[0, 10:]).all() and res.n_ranked[0] == 10
+    # indicators: too few pass the screening → provisional too, even with every street publishing
+    raw2 = random_raw(fw, Y=1, S=74, seed=11)
+    raw2[0, :40, :8] = np.nan  # 8 of 26 indicators below 65% coverage
+    res2 = score(make_panel(fw, raw2), fw)
+    assert res2.included[0].sum() == len(fw.scored) - 8 and res2.release_status[0] == "provisional"
+
+
+def test_coverage_gates_are_framework_data(fw):
+    g = fw.coverage_gates
+    assert set(g.gate_id) == {"street_min_documents", "street_min_indicator_share", "street_min_capacities",
+                              "year_min_ranked_share", "year_min_indicator_share", "year_min_capacities"}
+    assert set(g.methodology_version) == {fw.version}
+    assert not hasattr(ScoringOptions(), "min_street_coverage")  # a gate, not an option
 
 
 def test_weight_overrides_for_sensitivity_analysis(fw):

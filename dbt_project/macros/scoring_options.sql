@@ -13,7 +13,6 @@
         'scoring_aggregation': 'arithmetic',
         'goalpost_reference_years': [2019, 2020, 2021],
         'min_indicator_coverage': 0.65,
-        'min_street_coverage': 0.5,
         'impute_max_gap_years': 2,
         'winsor_skew_threshold': 2.0,
         'winsor_kurtosis_threshold': 3.5,
@@ -128,4 +127,13 @@
     {%- if not require_seed('field_catalog') -%}{{ return([]) }}{%- endif -%}
     {%- set result = run_query("select field_id from " ~ ref('field_catalog') ~ " order by field_id") -%}
     {{ return(result.columns[0].values() | list) }}
+{% endmacro %}
+
+{#
+  A coverage gate's threshold (dbt_project/seeds/coverage_gates.csv), as a SQL scalar subquery.
+  The gates are framework data, not options: changing one is a seed edit and a new
+  methodology_version.
+#}
+{% macro coverage_gate(gate_id) %}
+    (select max(threshold) from {{ ref('coverage_gates') }} where gate_id = '{{ gate_id }}')
 {% endmacro %}

@@ -1,9 +1,13 @@
 -- Composite score (0–100) per street and year from the capacity scores with the capacity
 -- weights of capacity_framework, renormalised over the capacities that have a score
 -- (with all five scored: composite = Σ weight × score). Aggregation as for capacity scores.
--- Ranking rule: a street-year is ranked when it has a composite score and meets the street
--- coverage rule (int_street_year__data_coverage). Ranks are competition ranks (1, 2, 2, 4) on the
--- score rounded half up to 6 decimals (floor(score × 10⁶ + 0.5)), so equal scores tie explicitly. Tier: the first band of
+-- Coverage gates (seeds/coverage_gates.csv): a street-year without enough own data
+-- (int_street_year__data_coverage.has_enough_data) gets no composite score and no rank —
+-- rank_status 'insufficient_data' (数据不足) and rank_note says what is missing. The others are
+-- ranked: rank_status 'ranked', or 'provisional' when the year fails the year gates
+-- (int_year__coverage_gates; rank_note says why).
+-- Ranks are competition ranks (1, 2, 2, 4) on the score rounded half up to 6 decimals
+-- (floor(score × 10⁶ + 0.5)), so equal scores tie explicitly. Tier: the first band of
 -- tier_bands with (rank − 1) × 100 < upper_rank_pct × ranked streets. rank_in_district ranks
 -- the same way inside the district; rank_change = last year's rank − this year's rank
 -- (positive = moved up; empty when either year is unranked or there is no previous year).
@@ -28,6 +32,10 @@ streets as (
 
 tiers as (
     select * from {{ ref('tier_bands') }}
+),
+
+year_gates as (
+    select year, release_status, release_reason from {{ ref('int_year__coverage_gates') }}
 ),
 
 weighted as (
@@ -57,25 +65,37 @@ composite as (
 
 eligible as (
     select
-        composite.*,
+        composite.street_code,
+        composite.year,
+        case when coverage.has_enough_data then composite.composite_score end as composite_score,
+        case when coverage.has_enough_data then composite.n_capacities_scored else 0 end as n_capacities_scored,
         streets.district_name,
         coverage.data_coverage,
+        coverage.n_framework_indicators,
         coverage.n_indicators_included,
         coverage.n_indicators_with_own_data,
         coverage.n_indicators_imputed,
         coverage.n_counting_documents,
-        composite.composite_score is not null and coverage.is_rankable as is_ranked,
+        coverage.n_capacities_with_own_data,
+        coverage.has_enough_data,
+        coverage.missing_data,
+        year_gates.release_status,
+        year_gates.release_reason,
+        composite.composite_score is not null and coverage.has_enough_data as is_ranked,
         case
-            when composite.composite_score is null then 'not ranked: no indicator counts for the street this year'
-            when coverage.n_counting_documents = 0 then 'not ranked: no counting document for the street this year'
-            when not coverage.is_rankable
-                then 'not ranked: own data cover ' || round(100.0 * coverage.data_coverage, 1)
-                    || '% of the included indicators, below the ' || round(100.0 * coverage.min_street_coverage, 1) || '% rule'
+            when not (composite.composite_score is not null and coverage.has_enough_data) then 'insufficient_data'
+            when year_gates.release_status = 'provisional' then 'provisional'
             else 'ranked'
-        end as rank_status
+        end as rank_status,
+        case
+            when not coverage.has_enough_data then '数据不足 insufficient data: ' || coverage.missing_data
+            when composite.composite_score is null then '数据不足 insufficient data: no indicator counts for the street this year'
+            when year_gates.release_status = 'provisional' then '暂定排名 provisional ranking: ' || year_gates.release_reason
+        end as rank_note
     from composite
     inner join coverage using (street_code, year)
     inner join streets using (street_code)
+    inner join year_gates using (year)
 ),
 
 ranked as (

@@ -106,7 +106,13 @@ final as (
         end as reason,
         folder_street_code is not null and street_code is not null and folder_street_code <> street_code as is_misfiled,
         extractor_version,
-        extracted_at
+        extracted_at,
+        issuer_name,
+        content_format_mismatch,
+        verification,
+        checks_passed,
+        checks_failed,
+        verification_detail
     from (
         -- a failed file stays failed: two empty downloads are two failures, not a document and its copy
         select *, byte_copy_no > 1 and extraction_status <> 'failed' as is_byte_duplicate from ranked

@@ -1,17 +1,25 @@
 -- One row per street, year and capacity: the capacity score (0–100), its rank among the year's
 -- ranked streets (competition ranks on the score rounded half up to 6 decimals), and the weight the
--- capacity carries in the street's composite.
+-- capacity carries in the street's composite. A street-year without enough own data (coverage
+-- gates) has no capacity scores either (score empty, as its composite).
 
 with scores as (
     select * from {{ ref('int_capacity__scores') }}
 ),
 
 composite as (
-    select street_code, year, district_name, is_ranked from {{ ref('int_capacity__composite') }}
+    select street_code, year, district_name, is_ranked, has_enough_data from {{ ref('int_capacity__composite') }}
 ),
 
 capacities as (
     select capacity, name_zh, name_en, weight, sort_order from {{ ref('capacity_framework') }}
+),
+
+gated as (
+    select
+        scores.* replace (case when composite.has_enough_data then scores.score end as score)
+    from scores
+    inner join composite using (street_code, year)
 ),
 
 joined as (
@@ -26,7 +34,7 @@ joined as (
             capacities.weight / sum(case when scores.score is not null then capacities.weight end)
                 over (partition by scores.street_code, scores.year)
         end as capacity_weight
-    from scores
+    from gated as scores
     inner join composite using (street_code, year)
     inner join capacities using (capacity)
 )

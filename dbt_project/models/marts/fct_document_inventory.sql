@@ -41,6 +41,12 @@ select
     inventory.status,
     inventory.reason,
     inventory.counts_for_scoring,
+    inventory.issuer_name,
+    inventory.content_format_mismatch,
+    inventory.verification,
+    inventory.checks_passed,
+    inventory.checks_failed,
+    inventory.verification_detail,
     inventory.extractor_version,
     inventory.extracted_at
 from inventory

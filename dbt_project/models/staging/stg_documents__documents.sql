@@ -22,7 +22,13 @@ renamed as (
         status as extraction_status,
         reason as extraction_reason,
         extractor_version,
-        extracted_at
+        extracted_at,
+        issuer_name,
+        content_format_mismatch,
+        coalesce(verification, 'unverifiable') as verification,
+        coalesce(checks_passed, 0) as checks_passed,
+        coalesce(checks_failed, 0) as checks_failed,
+        verification_detail
     from source
 )
 

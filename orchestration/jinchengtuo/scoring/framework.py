@@ -15,6 +15,8 @@ import pandas as pd
 from jinchengtuo import config
 
 CAPACITIES = ("EXE", "SRV", "DLB", "EMG", "SAF")
+GATES = ("street_min_documents", "street_min_indicator_share", "street_min_capacities",
+         "year_min_ranked_share", "year_min_indicator_share", "year_min_capacities")
 
 
 def seeds_dir() -> Path:
@@ -27,6 +29,7 @@ class Framework:
     capacities: pd.DataFrame  # capacity_framework.csv
     tiers: pd.DataFrame  # tier_bands.csv
     fields: pd.DataFrame  # field_catalog.csv
+    coverage_gates: pd.DataFrame  # coverage_gates.csv
 
     @classmethod
     def load(cls, directory: Path | None = None) -> "Framework":
@@ -52,7 +55,9 @@ class Framework:
         tiers["tier_band"] = tiers["tier_band"].astype(int)
         tiers["upper_rank_pct"] = tiers["upper_rank_pct"].astype(int)
         tiers = tiers.sort_values("tier_band").reset_index(drop=True)
-        fw = cls(ind, cap, tiers, read("field_catalog.csv"))
+        gates = read("coverage_gates.csv")
+        gates["threshold"] = gates["threshold"].astype(float)
+        fw = cls(ind, cap, tiers, read("field_catalog.csv"), gates)
         fw.validate()
         return fw
 
@@ -83,12 +88,26 @@ class Framework:
                 problems.append(f"{row['indicator_id']}: source_fields not in field_catalog.csv: {missing}")
         if list(self.tiers["upper_rank_pct"]) != sorted(self.tiers["upper_rank_pct"]) or self.tiers["upper_rank_pct"].iloc[-1] != 100:
             problems.append("tier_bands.csv: upper_rank_pct must increase and end at 100")
+        gates = self.coverage_gates
+        missing_gates = sorted(set(GATES) - set(gates["gate_id"]))
+        if missing_gates:
+            problems.append(f"coverage_gates.csv: gates missing: {missing_gates}")
+        shares = gates[gates["gate_id"].str.endswith("_share")]
+        if ((shares["threshold"] < 0) | (shares["threshold"] > 1)).any():
+            problems.append("coverage_gates.csv: share thresholds must lie between 0 and 1")
+        if set(gates["methodology_version"]) != {self.version}:
+            problems.append("coverage_gates.csv must carry the methodology_version of indicator_framework.csv")
         if problems:
             raise ValueError("invalid scoring framework:\n  " + "\n  ".join(problems))
 
     @property
     def version(self) -> str:
         return str(self.indicators["methodology_version"].iloc[0])
+
+    @property
+    def gates(self) -> dict[str, float]:
+        """The coverage gates: gate_id -> threshold."""
+        return dict(zip(self.coverage_gates["gate_id"], self.coverage_gates["threshold"].astype(float)))
 
     @property
     def scored(self) -> pd.DataFrame:

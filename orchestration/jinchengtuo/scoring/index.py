@@ -105,6 +105,9 @@ class ScoreResult:
     rank_in_district: np.ndarray  # (Y, S)
     rank_change: np.ndarray  # (Y, S)
     capacity_rank: np.ndarray  # (Y, S, C)
+    has_enough_data: np.ndarray  # (Y, S) bool: meets the street coverage gates
+    rank_status: np.ndarray  # (Y, S) str: ranked / provisional / insufficient_data
+    release_status: np.ndarray  # (Y,) str: ranking / provisional (the year gates)
 
 
 def _competition_rank(scores: np.ndarray, eligible: np.ndarray, groups: np.ndarray | None = None):
@@ -376,12 +379,30 @@ def aggregate(prep: Prepared, framework: Framework, *, indicator_weights: np.nda
         comp = (np.exp(np.where(scored, capacity_weight * np.log(1.0 + 0.99 * np.nan_to_num(capacity_score)), 0.0).sum(2)) - 1.0) / 0.99
     composite = np.where(scored.any(2), comp, np.nan)
 
-    # 8. ranking rule, ranks, tiers, district ranks, rank change
-    n_inc = included.sum(1)  # (Y,)
-    own = (has & included[:, None, :]).sum(2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        data_coverage = np.where(n_inc[:, None] > 0, own / n_inc[:, None], 0.0)
-    is_ranked = (data_coverage >= opt.min_street_coverage) & (panel.n_documents > 0) & ~np.isnan(composite)
+    # 8. coverage gates (seeds/coverage_gates.csv), counted against the full framework: a street
+    # without enough own data gets no composite, no capacity scores and no rank
+    gates = framework.gates
+    own_mask = has & included[:, None, :]  # (Y, S, I)
+    own = own_mask.sum(2)
+    data_coverage = own / I
+    caps_own = np.zeros((Y, S), dtype=int)
+    caps_covered = np.zeros(Y, dtype=int)
+    for c in range(C):
+        idx = panel.capacity_index == c
+        caps_own += own_mask[:, :, idx].any(2)
+        caps_covered += included[:, idx].any(1)
+    enough = ((panel.n_documents >= gates["street_min_documents"]) & (data_coverage >= gates["street_min_indicator_share"])
+              & (caps_own >= gates["street_min_capacities"]))
+    composite = np.where(enough, composite, np.nan)
+    capacity_score = np.where(enough[:, :, None], capacity_score, np.nan)
+    capacity_weight = np.where(enough[:, :, None], capacity_weight, np.nan)
+    scored = scored & enough[:, :, None]
+    is_ranked = enough & ~np.isnan(composite)
+    full_ranking = ((enough.sum(1) / S >= gates["year_min_ranked_share"]) & (included.sum(1) / I >= gates["year_min_indicator_share"])
+                    & (caps_covered >= gates["year_min_capacities"]))
+    rank_status = np.where(~is_ranked, "insufficient_data", np.where(full_ranking[:, None], "ranked", "provisional"))
+
+    # 9. ranks, tiers, district ranks, rank change
     rank, is_tied, n_group = _competition_rank(composite, is_ranked)
     n_ranked = is_ranked.sum(1)
     tier_band = np.full((Y, S), np.nan)
@@ -401,7 +422,7 @@ def aggregate(prep: Prepared, framework: Framework, *, indicator_weights: np.nda
     return ScoreResult(opt, opt.methodology_version(framework.version), coverage, included, prep.value, prep.imputation,
                        prep.from_year, prep.treated, normalised, base_weight, weight, capacity_score, capacity_weight, composite,
                        data_coverage, is_ranked, rank, is_tied, n_ranked, tier_band, rank_in_district, rank_change,
-                       capacity_rank)
+                       capacity_rank, enough, rank_status, np.where(full_ranking, "ranking", "provisional"))
 
 
 def to_frames(panel: Panel, result: ScoreResult, framework: Framework) -> dict[str, pd.DataFrame]:
@@ -437,6 +458,8 @@ def to_frames(panel: Panel, result: ScoreResult, framework: Framework) -> dict[s
         "tier_band": band, "tier": [tiers.loc[int(b), "label_zh"] if b == b else None for b in band],
         "rank_in_district": result.rank_in_district.ravel(), "rank_change": result.rank_change.ravel(),
         "is_ranked": result.is_ranked.ravel(), "data_coverage": result.data_coverage.ravel(),
+        "has_enough_data": result.has_enough_data.ravel(), "rank_status": result.rank_status.ravel(),
+        "release_status": result.release_status[yy3.ravel()],
         "normalisation": result.options.normalisation, "weighting": result.options.weighting,
         "aggregation": result.options.aggregation, "methodology_version": result.methodology_version,
     })

@@ -87,9 +87,7 @@ def render(framework: Framework | None = None, options: ScoringOptions | None = 
     add(f"2. **覆盖率筛查 Coverage screening** — an indicator whose raw values cover fewer than "
         f"{opt.min_indicator_coverage:.0%} of the year's streets is excluded that year (listed in "
         "`marts.fct_indicator_year` with the reason; its weight goes to the capacity's other indicators). "
-        f"A street-year is ranked only with at least one counting document and its own data for at least "
-        f"{opt.min_street_coverage:.0%} of the included indicators; otherwise it is scored but not ranked "
-        "(`rank_status` says why). 覆盖率不足的指标当年剔除；自有数据不足或无有效文档的街道当年计分但不排名。")
+        "覆盖率不足的指标当年剔除。")
     add(f"3. **缺失值插补 Imputation** — in order: the street's own value from the nearest earlier year (at most "
         f"{opt.impute_max_gap_years} years back); the district median of the year; the city median of the year. "
         "Donors are raw values only; every imputed value is flagged (`is_imputed`, `imputation_method`). "
@@ -115,7 +113,7 @@ def render(framework: Framework | None = None, options: ScoringOptions | None = 
         "weighted geometric mean on 1–100 (`geometric`: (exp Σ w ln(1 + 0.99 n) − 1)/0.99); composite = Σ "
         "capacity weight × capacity score (weights renormalised over the scored capacities). "
         "能力得分与总分均为 0–100。")
-    add("8. **排名与梯队 Ranks and tiers** — competition ranks on scores rounded half up to 6 decimals, floor(score × 10⁶ + 0.5) (ties share a rank, "
+    add("8. **排名与梯队 Ranks and tiers** — among the streets that meet the coverage gates (below): competition ranks on scores rounded half up to 6 decimals, floor(score × 10⁶ + 0.5) (ties share a rank, "
         "the next rank is skipped: 1, 2, 2, 4); rank in district the same way; rank change = last year's "
         "rank − this year's (positive = up). Tiers by rank percentile: 并列同名次；梯队按名次百分位：")
     add("")
@@ -123,6 +121,32 @@ def render(framework: Framework | None = None, options: ScoringOptions | None = 
     add("|---|---|---|---|")
     for r in fw.tiers.itertuples():
         add(f"| {r.tier_band} | {_cell(r.label_zh)} | {_cell(r.label_en)} | {r.upper_rank_pct} |")
+    add("")
+    g = fw.gates
+    add("")
+    add("## 覆盖门槛 Coverage gates")
+    add("")
+    add("Framework data (`dbt_project/seeds/coverage_gates.csv`), not options: changing a threshold is a seed edit and a new "
+        "methodology version. Coverage is counted against the full framework (all "
+        f"{len(fw.scored)} scored indicators), never against what happened to be extracted. "
+        "覆盖门槛属于指标体系数据；覆盖率按完整指标体系计算。")
+    add("")
+    add(f"- **街道 Street** — a street-year is scored and ranked only with at least {g['street_min_documents']:g} counting "
+        f"document(s), its own (not imputed) data for at least {g['street_min_indicator_share']:.0%} of the framework's "
+        f"scored indicators and own data in at least {g['street_min_capacities']:g} capacities. Otherwise it gets no "
+        "composite score, no capacity scores and no rank: `rank_status` = `insufficient_data` (数据不足), and `rank_note` "
+        "says what is missing — never an imputed score. 自有数据不足的街道不计分、不排名，并注明缺少什么。")
+    add(f"- **年度 Year** — a year is published as a ranking only when at least {g['year_min_ranked_share']:.0%} of its "
+        f"streets meet the street gates, at least {g['year_min_indicator_share']:.0%} of the framework's scored indicators "
+        f"pass the coverage screening and at least {g['year_min_capacities']:g} capacities have an included indicator "
+        "(`marts.fct_year_coverage`). Otherwise it is published as **provisional** (暂定, `release_status` = "
+        "`provisional`, its ranked streets `rank_status` = `provisional`) with a banner that says which gate failed, and "
+        "with no headline winner. 未达年度门槛的年份只发布暂定排名，并说明原因，不公布榜首。")
+    add("")
+    add("| gate | 门槛 | applies to | threshold |")
+    add("|---|---|---|---|")
+    for r in fw.coverage_gates.itertuples():
+        add(f"| `{r.gate_id}` | {_cell(r.label_zh)} / {_cell(r.label_en)} | {r.applies_to} | {r.threshold:g} |")
     add("")
     add("## 3. 配置 Configuration (dbt vars)")
     add("")

@@ -2,7 +2,9 @@
 
 The defaults mirror dbt_project/macros/scoring_options.sql (a test checks they agree), and
 `methodology_version` builds the same version string the marts record: the framework version,
-plus '+name=value,…' for every option that differs from its default.
+plus '+name=value,…' for every option that differs from its default. The coverage gates that decide
+whether a street is scored and ranked and a year published as a ranking are framework data
+(dbt_project/seeds/coverage_gates.csv, `Framework.gates`), not options.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ DBT_VAR_NAMES = {
     "aggregation": "scoring_aggregation",
     "goalpost_reference_years": "goalpost_reference_years",
     "min_indicator_coverage": "min_indicator_coverage",
-    "min_street_coverage": "min_street_coverage",
     "impute_max_gap_years": "impute_max_gap_years",
     "winsor_skew_threshold": "winsor_skew_threshold",
     "winsor_kurtosis_threshold": "winsor_kurtosis_threshold",
@@ -35,7 +36,6 @@ class ScoringOptions:
     aggregation: str = "arithmetic"
     goalpost_reference_years: tuple[int, ...] = (2019, 2020, 2021)
     min_indicator_coverage: float = 0.65
-    min_street_coverage: float = 0.5
     impute_max_gap_years: int = 2
     winsor_skew_threshold: float = 2.0
     winsor_kurtosis_threshold: float = 3.5
@@ -46,8 +46,8 @@ class ScoringOptions:
             if getattr(self, name) not in allowed:
                 raise ValueError(f"scoring option {name}={getattr(self, name)!r} is not one of {', '.join(allowed)}")
         object.__setattr__(self, "goalpost_reference_years", tuple(int(y) for y in self.goalpost_reference_years))
-        if not 0 <= self.min_indicator_coverage <= 1 or not 0 <= self.min_street_coverage <= 1:
-            raise ValueError("coverage thresholds must lie between 0 and 1")
+        if not 0 <= self.min_indicator_coverage <= 1:
+            raise ValueError("min_indicator_coverage must lie between 0 and 1")
         if self.impute_max_gap_years < 0 or self.winsor_max_points < 0:
             raise ValueError("impute_max_gap_years and winsor_max_points must be >= 0")
 

@@ -220,4 +220,7 @@ def write_synthetic_raw(con, raw: SyntheticRaw) -> None:
     replace_table(con, "census_street", census)
     replace_table(con, "district_population", raw.district_population.assign(is_sample=True, source="synthetic", source_file=None))
     replace_table(con, "document", raw.documents)
+    # made-up documents: the warehouse labels everything built on them as sample data
+    replace_table(con, "corpus", pd.DataFrame([{"is_sample": True, "generator_version": "scoring.synthetic",
+                                                 "note": "synthetic raw layer for tests and benchmarks", "source_file": None}]))
     replace_table(con, "extracted_value", raw.values)
