@@ -11,7 +11,7 @@ import dagster as dg
 from jinchengtuo import config as paths
 from jinchengtuo.defs.resources import WRITER_POOL, WarehouseResource
 from jinchengtuo.reference import StreetDirectory
-from jinchengtuo.warehouse.schema import replace_table
+from jinchengtuo.warehouse.schema import corpus_info, replace_table
 
 
 class ExtractionConfig(dg.Config):
@@ -49,6 +49,7 @@ def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         n_docs = replace_table(con, "document", documents)
         n_values = replace_table(con, "extracted_value", values)
         n_issues = replace_table(con, "extraction_issue", issues)
+        replace_table(con, "corpus", corpus_info(paths.sources_dir()))
         by_status = con.execute("select status, count(*) from raw.document group by 1 order by 2 desc").fetchall()
     status_md = "\n".join(f"- {s}: {n}" for s, n in by_status) or "- (no documents)"
     yield dg.MaterializeResult(

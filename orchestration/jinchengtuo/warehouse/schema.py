@@ -49,6 +49,11 @@ RAW_TABLES: dict[str, str] = {
         source_file_sha256 VARCHAR, source_path VARCHAR, severity VARCHAR NOT NULL, code VARCHAR NOT NULL,
         message VARCHAR NOT NULL, source_page INTEGER, field_id VARCHAR
     """,
+    # what the documents folder is: one row, is_sample true for a generated sample corpus
+    # (sources/truth/corpus.json says synthetic); the release labels its outputs from it
+    "corpus": """
+        is_sample BOOLEAN NOT NULL, generator_version VARCHAR, note VARCHAR, source_file VARCHAR
+    """,
     # problems met while loading census and reference files
     "load_issue": """
         source_file VARCHAR NOT NULL, source_row INTEGER, severity VARCHAR NOT NULL, code VARCHAR NOT NULL,
@@ -104,3 +109,24 @@ def _split_columns(body: str) -> list[str]:
     if cur.strip():
         parts.append(cur)
     return [p for p in parts if p.strip()]
+
+
+def corpus_info(sources_root):
+    """The raw.corpus row for a sources folder: is_sample when its documents are a generated sample
+    corpus (truth/corpus.json says synthetic), with the generator's version and note."""
+    import json
+    from pathlib import Path
+
+    import pandas as pd
+
+    meta_path = Path(sources_root) / "truth" / "corpus.json"
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = None
+    if isinstance(meta, dict) and meta.get("synthetic"):
+        row = {"is_sample": True, "generator_version": str(meta.get("generator_version") or ""),
+               "note": str(meta.get("note") or "generated sample documents"), "source_file": "truth/corpus.json"}
+    else:
+        row = {"is_sample": False, "generator_version": None, "note": None, "source_file": None}
+    return pd.DataFrame([row])
