@@ -265,10 +265,18 @@ _SUB_CODE = re.compile(r"\d{2}")
 _SUB_HEADER = frozenset(("类", "款", "项", "栏次"))
 
 
+_CODE_HEADER = re.compile(r"编码|代码|[类款项]$")
+_AMOUNT_HEADER = re.compile(r"合计|支出|收入|决算|预算|金额|经费|结转|结余")
+
+
 def _is_code(cell: str, header: str) -> bool:
-    """A 科目 code cell: a 3/5/7-digit code, or a 2-digit 款/项 part in a code column."""
+    """A 科目 code cell: a 3/5/7-digit code, or a 2-digit 款/项 part in a code column. Under a header
+    that names an amount ('本年支出合计') digits are an amount, even 7 of them in a 元 table."""
     t = _norm(cell)
-    return bool(_CODE_CELL.fullmatch(t) or (_SUB_CODE.fullmatch(t) and re.search(r"编码|代码|科目|[类款项]$", header or "")))
+    h = header or ""
+    if _SUB_CODE.fullmatch(t):
+        return bool(_CODE_HEADER.search(h) or "科目" in h)
+    return bool(_CODE_CELL.fullmatch(t)) and (bool(_CODE_HEADER.search(h)) or not _AMOUNT_HEADER.search(h))
 
 
 def _label_text(row: list[str], ncols: int) -> str:

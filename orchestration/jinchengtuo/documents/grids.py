@@ -36,6 +36,13 @@ class Grid:
 
 
 CAPTION_HINT = re.compile(r"表|情况|明细|单位")
+# the line naming the issuing body between a caption and its unit line ('编制单位：…', '编制部门：…'):
+# it holds 单位 but is no caption
+META_LINE = re.compile(r"^\s*(?:编制单位|编制部门|填报单位|预算主管部门|主管部门|部门名称|单位名称|预算单位)\s*[:：]")
+
+
+def is_caption(line: str) -> bool:
+    return bool(CAPTION_HINT.search(line)) and not META_LINE.match(line)
 
 
 def is_data_table(table) -> bool:
@@ -99,7 +106,8 @@ def html_grids(soup, table_sections: dict[int, int] | None = None) -> list[Grid]
             continue
         width = max(len(r) for r in rows)
         before = _text_before(table)
-        caption = next((ln for ln in reversed(before) if CAPTION_HINT.search(ln) and not unit_from_header(ln)), before[-1] if before else "")
+        caption = next((ln for ln in reversed(before) if is_caption(ln) and not unit_from_header(ln)),
+                       next((ln for ln in reversed(before) if not META_LINE.match(ln)), ""))
         unit = None
         for ln in reversed(before):
             unit = unit_from_header(ln)

@@ -45,7 +45,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-from jinchengtuo.documents.grids import CAPTION_HINT, Grid
+from jinchengtuo.documents.grids import CAPTION_HINT, META_LINE, Grid, is_caption
 from jinchengtuo.documents.numbers import unit_from_header
 
 
@@ -128,12 +128,12 @@ def caption_and_unit(lines_before: list[str]) -> tuple[str, str | None]:
         if TABLE_NUMBER.match(rest):
             numbered = numbered or rest
             continue
-        if CAPTION_HINT.search(rest):
+        if is_caption(rest):
             caption = rest
             break
     if not caption:
         caption = numbered or next((" ".join(UNIT_PHRASE.sub(" ", ln).split()) for ln in reversed(lines_before)
-                                    if UNIT_PHRASE.sub("", ln).strip()), "")
+                                    if UNIT_PHRASE.sub("", ln).strip() and not META_LINE.match(ln)), "")
     return caption, unit
 
 

@@ -64,8 +64,18 @@ def document_checks(doc_type: str, blocks: list[tuple[int, str]], captions: list
         if listed:
             # a caption is the listed name, maybe behind a year or the issuer ('2026年部门支出预算总表'),
             # never behind more table words ('一般公共预算财政拨款支出决算表' is not '支出决算表')
-            missing = [name for name in listed
-                       if not any(h == name or (h.endswith(name) and re.search(r"(?:年|年度|\)|\d)$", h[: -len(name)])) for h in have)]
+            # and a table of the kinds the reader knows under any of its names ('部门收支决算总表' is the
+            # '收入支出决算总表' of another province's template)
+            from jinchengtuo.documents.finance import classify
+
+            kinds = {classify(doc_type, h, []) for h in have} - {None}
+            def present(name: str) -> bool:
+                if any(h == name or (h.endswith(name) and re.search(r"(?:年|年度|\)|\d)$", h[: -len(name)])) for h in have):
+                    return True
+                kind = classify(doc_type, name, [])
+                return kind is not None and kind in kinds
+
+            missing = [name for name in listed if not present(name)]
             record("standard_tables_present", not missing,
                    f"the table of contents lists {len(listed)} tables; " + (f"not found: {', '.join(missing)}" if missing else "all found"),
                    next(iter(listed.values())))
