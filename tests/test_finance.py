@@ -658,3 +658,25 @@ def test_summary_with_budget_and_final_columns_takes_the_final_one():
     ])
     values, _ = extract_finance("final_accounts", [g], [])
     assert {v["field_id"]: v["value"] for v in values} == {"fa_total_expenditure": 970.0}
+
+
+def test_seven_digit_amounts_of_a_yuan_table_are_not_codes_and_split_codes_join():
+    g = grid("支出决算表", [["项目", "项目", "项目", "项目", "本年支出合计", "基本支出", "项目支出"],
+                           ["科目编码", "科目编码", "科目编码", "科目名称", "本年支出合计", "基本支出", "项目支出"],
+                           ["类", "款", "项", "合计", "3913700", "2913700", "1000000"],
+                           ["201", "", "", "一般公共服务支出", "2913700", "2913700", ""],
+                           ["201", "03", "", "政府办公厅（室）及相关机构事务", "2913700", "2913700", ""],
+                           ["201", "03", "01", "行政运行", "2000000", "2000000", ""],
+                           ["212", "", "", "城乡社区支出", "1000000", "", "1000000"]], unit="元")
+    values, issues = extract_finance("final_accounts", [g], [])
+    got = {v["field_id"]: v["value"] for v in values}
+    assert got == {"fa_total_expenditure": 391.37, "fa_basic_expenditure": 291.37, "fa_project_expenditure": 100.0,
+                   "fa_exp_201": 291.37, "fa_exp_212": 100.0}
+    assert not codes(issues, "conflicting_values") and not codes(issues, "identity_failed")
+
+
+def test_a_compiler_line_is_no_caption():
+    from jinchengtuo.documents.pdf_tables import caption_and_unit
+
+    assert caption_and_unit(["2021年部门收支总表", "编制单位：光明区凤凰街道办事处", "单位：元"]) == ("2021年部门收支总表", "元")
+    assert caption_and_unit(["支出预算表", "编制部门：某某街道办事处 单位：万元"]) == ("支出预算表", "万元")
