@@ -66,6 +66,7 @@ EXTENSION_FORMATS = {".pdf": ("pdf",), ".html": ("html",), ".htm": ("html",), ".
 class Block:
     page: int
     text: str
+    converted: bool = False  # read from traditional Chinese and converted (documents.chinese)
 
 
 @dataclass
@@ -181,20 +182,91 @@ class HtmlDocument:
     title: str | None
     soup: object  # BeautifulSoup, scripts removed
     table_sections: dict[int, int]  # 1-based data-table number (grids.data_tables) -> section number
+    converted: bool = False  # the page was traditional Chinese, read converted (documents.chinese)
+
+
+# site chrome around the text: navigation, menus, breadcrumbs, share bars, footers. An element
+# is chrome by its tag, or by its class/id when most of its text is links and it holds no table
+# and no heading (so an article whose class happens to say 'position' is never dropped).
+_CHROME_TAGS = ("nav", "aside", "form", "select", "button", "footer")
+_CHROME_ATTR = re.compile(r"nav|menu|breadcrumb|crumb|bread|footer|sidebar|share|toolbar|dqwz|location|position|weizhi|friendlink|quicklink", re.I)
+_CHROME_LINE = re.compile(r"^(?:当前位置|您现在的位置|您的位置|所在位置|当前的位置)\s*[:：]|^(?:首页|网站首页|主页)\s*(?:[>＞»›/|]|&gt;)")
+_WS = re.compile(r"[ \t\r\f\v\u00a0\u3000\u200b\ufeff]+")
+# a space next to a Chinese character or full-width punctuation is an artefact of inline tags
+# ('<span>3.7</span> 万处', '受理<b>12</b> 件') or of the HTML source's line breaks
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]) +| +(?=[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef])")
+
+
+def _compact(text: str) -> str:
+    lines = (_CJK_GAP.sub("", _WS.sub(" ", ln)).strip() for ln in text.split("\n"))
+    return "\n".join(ln for ln in lines if ln)
+
+
+def _link_share(el) -> tuple[int, float]:
+    """(number of links, share of the element's text inside links)."""
+    links = el.find_all("a")
+    total = len("".join(el.get_text("").split()))
+    if not links or not total:
+        return len(links), 0.0
+    inside = sum(len("".join(a.get_text("").split())) for a in links)
+    return len(links), inside / total
+
+
+def _drop_chrome(body) -> None:
+    for tag in body.find_all(_CHROME_TAGS):
+        if not tag.find(["h1", "h2", "table"]):
+            tag.decompose()
+    for el in body.find_all(True):
+        if getattr(el, "decomposed", False) or el.attrs is None:
+            continue  # inside an element dropped already
+        attrs = " ".join([el.get("id") or "", *(el.get("class") or [])])
+        if attrs and _CHROME_ATTR.search(attrs) and not el.find(["table", "h1", "h2"]):
+            n, share = _link_share(el)
+            if n >= 1 and share >= 0.5:
+                el.decompose()
+
+
+def _is_chrome_line(el, line: str) -> bool:
+    """A breadcrumb, a menu entry, a bar of links: not the document's text."""
+    if _CHROME_LINE.match(line):
+        return True
+    n, share = _link_share(el)
+    if el.name == "li" and n >= 1 and share >= 0.8:
+        return True
+    return n >= 2 and share >= 0.7 and len(line) < 300
+
+
+def _element_text(el) -> str:
+    if el.name == "tr":  # cells apart, whatever their inner tags
+        cells = (_compact(c.get_text("")).replace("\n", " ") for c in el.find_all(["td", "th"], recursive=False))
+        return " ".join(c for c in cells if c)
+    for br in el.find_all("br"):
+        br.replace_with("\n")
+    return _compact(el.get_text(""))
 
 
 def read_html(data: bytes) -> HtmlDocument:
+    """The page's text in sections (a new one at every heading) and its soup for the tables.
+
+    Real pages: text split by inline tags is joined without the spaces a browser would not
+    show ('<span>3.7</span>万处' is '3.7万处'); site chrome (menus, breadcrumbs, share bars,
+    footers) is left out; a traditional-Chinese page is converted to simplified before it is
+    parsed (`documents.chinese`), so the title, the prose and the tables are all simplified."""
     from bs4 import BeautifulSoup
+
+    from jinchengtuo.documents.chinese import to_simplified
 
     m = CHARSET.search(data[:4096])
     text = _decode(data, m.group(1).decode("ascii", "ignore") if m else None)
     if text is None:
         raise UnreadableDocument("HTML is neither in its declared encoding nor UTF-8/GBK")
+    text, converted = to_simplified(text)
     soup = BeautifulSoup(text, "lxml")
     for tag in soup(["script", "style", "noscript", "iframe", "object", "embed"]):
         tag.decompose()  # never executed, never shown
-    title = soup.title.get_text(" ", strip=True) if soup.title else None
+    title = _compact(soup.title.get_text(" ")).replace("\n", " ") if soup.title else None
     body = soup.body or soup
+    _drop_chrome(body)
     # sections: a new one at every heading, so `source_page` points near the sentence
     blocks: list[Block] = []
     current: list[str] = []
@@ -209,26 +281,30 @@ def read_html(data: bytes) -> HtmlDocument:
             top = el.find_parent("table")  # a data table holds no other table: its rows are its own
             if top is not None and id(top) in table_no:
                 table_sections.setdefault(table_no[id(top)], section)
-        if el.find(["p", "div", "tr", "li"]):  # containers: their children are visited
+            elif el.find(["p", "div", "tr", "li"]):  # a page-layout row: its children are visited
+                continue
+        elif el.find(["p", "div", "tr", "li"]):  # containers: their children are visited
             continue
-        line = el.get_text(" ", strip=True)
-        if not line:
+        elif (row := el.find_parent("tr")) is not None and id(row.find_parent("table")) in table_no:
+            continue  # a data table's cell paragraph: read with its row, one line per row
+        line = _element_text(el)
+        if not line or (el.name != "tr" and _is_chrome_line(el, line)):
             continue
         if el.name in ("h1", "h2", "h3", "h4"):
             # a heading opens a new section and is a block of its own: it never runs into a sentence
             if current:
-                blocks.append(Block(section, "\n".join(current)))
+                blocks.append(Block(section, "\n".join(current), converted))
                 section += 1
-            blocks.append(Block(section, line))
+            blocks.append(Block(section, line, converted))
             current = []
             continue
         current.append(line)
     if current:
-        blocks.append(Block(section, "\n".join(current)))
+        blocks.append(Block(section, "\n".join(current), converted))
     if not blocks:
-        raw = body.get_text("\n", strip=True)
-        blocks = [Block(1, raw)] if raw else []
-    return HtmlDocument(blocks, title, soup, table_sections)
+        raw = _compact(body.get_text("\n"))
+        blocks = [Block(1, raw, converted)] if raw else []
+    return HtmlDocument(blocks, title, soup, table_sections, converted)
 
 
 def read_docx(data: bytes) -> list[Block]:
@@ -258,10 +334,14 @@ def read_docx(data: bytes) -> list[Block]:
 
 
 def read_text(data: bytes) -> list[Block]:
+    """A text file as one block; traditional Chinese converted to simplified (documents.chinese)."""
+    from jinchengtuo.documents.chinese import to_simplified
+
     text = _decode(data, None)
     if text is None:
         raise UnreadableDocument("text is neither UTF-8 nor GBK")
-    return [Block(1, text)]
+    text, converted = to_simplified(text)
+    return [Block(1, text, converted)]
 
 
 # ---------------------------------------------------------------- one file
@@ -307,6 +387,9 @@ def extract_file(path: Path, *, documents_root: Path, streets: StreetDirectory) 
         issue("error", "unreadable", res.reason)
         return res
     res.n_pages = len(blocks)
+    if any(b.converted for b in blocks):
+        issue("info", "converted_to_simplified", f"{rel.as_posix()}: written in traditional Chinese; read converted to simplified "
+              "(OpenCC tw2sp), so quoted source texts are in simplified characters")
     head_text = (title or "") + " " + " ".join(b.text[:300] for b in blocks[:1])
     if NOT_FOUND.search(head_text) and len("".join(b.text for b in blocks)) < 2000:
         res.reason = f"{rel.as_posix()}: an error page ('page not found'), not a document"

@@ -171,7 +171,9 @@ _NUMBER_RE = re.compile(
     |
     (?P<sign>[+-])?
     (?P<arabic>""" + _ARABIC + r""")
-    (?P<mult>[万萬亿億千](?![克米瓦]))?
+    # the multiplier may stand after a space or a line break ('3.7 万处': an HTML <span> or a PDF
+    # line ended between the figure and its 万); never a lone 万 read as 10,000 on its own
+    (?:[ \t\u3000]*\n?[ \t\u3000]*(?P<mult>[万萬亿億千](?![克米瓦])))?
     (?P<mult2>[万萬亿億])?
     (?P<approx_after>余|多)?
     (?P<pct>\s*%|\s*个百分点)?

@@ -48,6 +48,9 @@ class Street:
             variants.add("深圳市" + name)
             if self.district_name == "大鹏新区":  # its streets carry 龙岗区 codes
                 variants.add("龙岗区" + name)
+        if self.district_name == "大鹏新区":  # its offices sign '大鹏新区葵涌办事处', without 街道
+            for name in (self.core + "办事处", self.district_name + self.core + "办事处", "深圳市" + self.district_name + self.core + "办事处"):
+                variants.add(name)
         variants.update(cores)
         return sorted(variants, key=lambda v: (-len(v), v))
 
@@ -106,7 +109,7 @@ class StreetDirectory:
                 self._variant_to_code.setdefault(v, s.street_code)
         # In running text a bare core (园岭) is too weak a signal, and for streets named like
         # their district (南山街道 / 南山区) it is wrong: mentions need a street suffix.
-        names = [v for v in self._variant_to_code if v.endswith(STREET_SUFFIXES)]
+        names = [v for v in self._variant_to_code if v.endswith(STREET_SUFFIXES + ("办事处",))]
         names.sort(key=lambda v: (-len(v), v))
         self._pattern = re.compile("|".join(re.escape(n) for n in names))
 
