@@ -34,7 +34,7 @@ VARIANTS = {
     "zscore_entropy": ScoringOptions(normalisation="zscore", weighting="entropy"),
     # no screening: the single-street year is scored, and CRITIC + geometric on goalposts
     "critic_geometric_unscreened": ScoringOptions(weighting="critic", aggregation="geometric", min_indicator_coverage=0.0,
-                                                  min_street_coverage=0.0, goalpost_reference_years=(2020,)),
+                                                  goalpost_reference_years=(2020,)),
 }
 
 
@@ -251,7 +251,8 @@ def _compare(path: Path, options: ScoringOptions):
     for c in ["composite_score", "rank", "tier_band", "rank_in_district", "rank_change", "data_coverage", "n_ranked"]:
         bad = co[~np.isclose(co[c + "_db"].astype(float), co[c + "_np"].astype(float), rtol=1e-9, atol=1e-7, equal_nan=True)]
         assert bad.empty, f"{c}:\n" + bad[["street_code", "year", c + "_db", c + "_np"]].head().to_string()
-    for c in ["is_ranked", "is_tied", "methodology_version", "normalisation", "weighting", "aggregation"]:
+    for c in ["is_ranked", "is_tied", "has_enough_data", "rank_status", "release_status", "methodology_version",
+              "normalisation", "weighting", "aggregation"]:
         bad = co[co[c + "_db"].fillna(False) != co[c + "_np"]]
         assert bad.empty, f"{c}:\n" + bad[["street_code", "year", c + "_db", c + "_np"]].head().to_string()
     assert (co["tier_db"].fillna("") == co["tier_np"].fillna("")).all()
@@ -271,15 +272,27 @@ def test_every_option_matches_the_numpy_implementation(built, variant):
     assert "+" in co.methodology_version_db.iloc[0]
 
 
-def test_single_street_year_is_ranked_alone_by_default_and_scored_without_screening(built):
+def test_single_street_year_is_provisional_and_ranks_no_one_without_enough_data(built):
     base = _df(built["paths"]["base"], f"select * from marts.fct_composite_score where year = {SINGLE_STREET_YEAR}")
     assert len(base) == 74
-    assert base.is_ranked.sum() == 1 and base.loc[base.is_ranked, "rank"].iloc[0] == 1
-    assert base.loc[~base.is_ranked, "rank_status"].str.contains("no counting document").all()
+    # the one street that published has data for only the few indicators that survive screening
+    # of a year where one street in 74 reports: measured against the full framework, too little
+    assert base.is_ranked.sum() == 0 and base.composite_score.isna().all() and base["rank"].isna().all()
+    assert set(base.rank_status) == {"insufficient_data"} and set(base.release_status) == {"provisional"}
+    assert base.rank_note.str.startswith("数据不足 insufficient data").all()
+    assert base.rank_note.str.contains("no counting document").sum() == 73
     ind = _df(built["paths"]["base"], f"select * from marts.fct_indicator_year where year = {SINGLE_STREET_YEAR}")
     assert (~ind.is_included).sum() >= 20 and ind.loc[~ind.is_included, "exclusion_reason"].notna().all()
+    year = _df(built["paths"]["base"], f"select * from marts.fct_year_coverage where year = {SINGLE_STREET_YEAR}").iloc[0]
+    assert year.release_status == "provisional" and "streets have enough data" in year.release_reason
+    assert "indicators pass the coverage screening" in year.release_reason
+    # without screening the publishing street has its own data for everything: ranked, alone,
+    # in a year that stays provisional; the 73 silent streets still get no score
     open_ = _df(built["paths"]["critic_geometric_unscreened"], f"select * from marts.fct_composite_score where year = {SINGLE_STREET_YEAR}")
-    assert open_.composite_score.notna().all()
+    assert open_.composite_score.notna().sum() == 1 and open_.is_ranked.sum() == 1
+    assert set(open_.loc[open_.is_ranked, "rank_status"]) == {"provisional"}
+    full = _df(built["paths"]["base"], "select year, release_status from marts.fct_year_coverage where year > 2018")
+    assert set(full.release_status) == {"ranking"}
 
 
 def test_ties_share_a_rank_and_the_next_rank_is_skipped(built):
@@ -292,11 +305,14 @@ def test_ties_share_a_rank_and_the_next_rank_is_skipped(built):
     assert pair.tier.nunique() == 1
 
 
-def test_street_without_documents_is_listed_but_not_ranked(built):
+def test_street_without_documents_is_listed_without_score_or_rank(built):
     code, year = built["raw"].silent_street
     co = _df(built["paths"]["base"], f"select * from marts.fct_composite_score where street_code = '{code}' and year = {year}")
     assert len(co) == 1 and not co.is_ranked.iloc[0] and pd.isna(co["rank"].iloc[0]) and pd.isna(co.tier.iloc[0])
-    assert "no counting document" in co.rank_status.iloc[0]
+    assert pd.isna(co.composite_score.iloc[0]) and co.n_capacities_scored.iloc[0] == 0  # never an imputed score
+    assert co.rank_status.iloc[0] == "insufficient_data" and "no counting document" in co.rank_note.iloc[0]
+    cs = _df(built["paths"]["base"], f"select * from marts.fct_capacity_score where street_code = '{code}' and year = {year}")
+    assert len(cs) == 5 and cs.score.isna().all() and cs["rank"].isna().all()
     iv = _df(built["paths"]["base"], f"""select * from marts.fct_indicator_value
         where street_code = '{code}' and year = {year} and counts_in_score""")
     assert iv.is_imputed.sum() == len(iv) - 1  # everything but disclosure completeness (a real 0)
@@ -346,7 +362,7 @@ def test_composite_is_the_weighted_sum_analysts_can_reproduce(built):
         join marts.dim_capacity d using (capacity)
         group by all
     """)
-    full = got[got.n == 5]
+    full = got[(got.n == 5) & got.composite_score.notna()]
     assert len(full) > 200
     assert np.allclose(full.composite_score, full.recomputed, atol=1e-9)
 
@@ -372,7 +388,7 @@ def test_every_mart_column_is_described(built):
         for model in yaml.safe_load(yml.read_text(encoding="utf-8")).get("models", []):
             described[model["name"]] = {c["name"]: c.get("description", "") for c in model.get("columns", [])}
     for table in ("dim_indicator", "dim_capacity", "fct_indicator_value", "fct_indicator_year", "fct_capacity_score",
-                  "fct_composite_score", "fct_street_year"):
+                  "fct_composite_score", "fct_street_year", "fct_year_coverage", "dim_release_inputs", "fct_document_inventory"):
         cols = _df(built["paths"]["base"], f"select * from marts.{table} limit 0").columns
         missing = [c for c in cols if not described.get(table, {}).get(c)]
         assert not missing, f"{table}: columns without a description: {missing}"
