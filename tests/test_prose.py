@@ -22,7 +22,8 @@ def _cases():
 
 def _extract(doc_type, text):
     blocks = [(1, TITLE[doc_type]), (2, text)]
-    return {m.field_id: m for m in find_prose_values(doc_type, blocks)}
+    # an approximate figure comes back marked, and is never a value (extract_prose reports it)
+    return {m.field_id: m for m in find_prose_values(doc_type, blocks) if not m.approximate}
 
 
 @pytest.mark.parametrize("doc_type, case", list(_cases()))

@@ -13,6 +13,10 @@ next to 处理决定数量 is never taken). Table 三 (依申请公开) is read 
 header; rows by their labels, sub-rows ((三)不予公开 1.…8.) summed into their group. Table 四
 (复议诉讼) by its header: 行政复议, 未经复议直接起诉, 复议后起诉, five columns each.
 
+The prose part (一、总体情况) is a second channel (`merge_prose`): request counts, zeros stated as
+negations and the items published, read by `prose`, fill the fields no table states; a figure
+both state differently keeps the table's and is flagged with both.
+
 Checks, as `identity_failed` warnings naming the row and both numbers: new + carried-in requests
 = handled + carried-out; (七)总计 = (一)…(六); every row's 总计 = the sum of its applicant
 columns; a group with a stated subtotal = its sub-rows; each 复议/诉讼 总计 = its four results.
@@ -474,6 +478,42 @@ def read_disclosure_tables(grids: list[Grid]) -> DisclosureTables:
                          f"requests: 一、本年新收 + 二、上年结转 = {_fmt(left)} but （七）总计 + 四、结转下年度继续办理 = {_fmt(right)}",
                          got["rq_total_handled"]["source_page"], "rq_total_handled")
     return reader.out
+
+
+# the fields the report's prose part can state (prose.py reads them): items published, requests,
+# reviews and lawsuits
+PROSE_FIELD_PREFIXES = ("od_items_published", "rq_", "rv_", "lt_")
+
+
+def merge_prose(table_values: list[dict], prose_values, prose_issues=()) -> tuple[list[dict], list[dict]]:
+    """The prose part's figures as a second channel beside the tables: (values to add, issues).
+
+    A field no table states is taken from the prose (method ``prose`` or ``prose_negation`` for
+    a zero stated as "未收到…申请"); a field both state with different figures keeps the
+    table's and is flagged ``prose_table_disagree`` with both numbers and both places. Prose
+    issues (an approximate figure, a conflict within the prose) are passed on for the fields
+    the tables leave empty."""
+    by_field = {v["field_id"]: v for v in table_values}
+    added: list[dict] = []
+    issues: list[dict] = []
+    for pv in prose_values:
+        if not pv.field_id.startswith(PROSE_FIELD_PREFIXES):
+            continue
+        table = by_field.get(pv.field_id)
+        if table is None:
+            added.append({"field_id": pv.field_id, "value": pv.value, "unit": pv.unit, "source_page": pv.source_page,
+                          "source_text": pv.source_text, "method": pv.method})
+        elif abs(float(table["value"]) - float(pv.value)) > 1e-9:
+            issues.append({"severity": "warning", "code": "prose_table_disagree", "field_id": pv.field_id,
+                           "source_page": pv.source_page,
+                           "message": f"{pv.field_id}: the table states {_fmt(float(table['value']))} "
+                                      f"(section/page {table['source_page']}: {table['source_text'][:80]}) but the prose states "
+                                      f"{_fmt(float(pv.value))} (section/page {pv.source_page}: “{pv.source_text[:80]}”); the table's figure is kept"})
+    for pi in prose_issues:
+        if pi.field_id and pi.field_id.startswith(PROSE_FIELD_PREFIXES) and pi.field_id not in by_field:
+            issues.append({"severity": pi.severity, "code": pi.code, "field_id": pi.field_id, "source_page": pi.source_page,
+                           "message": pi.message})
+    return added, issues
 
 
 def extract_disclosure_tables(grids: list[Grid]) -> list[dict]:

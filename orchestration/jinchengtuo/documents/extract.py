@@ -104,6 +104,69 @@ class UnreadableDocument(Exception):
     pass
 
 
+# Bounds on what one untrusted document may make a parser consume, checked before the parser
+# runs (the time and memory budgets of `corpus.DocumentPool` are the backstop from outside).
+MAX_ARCHIVE_MEMBERS = 5_000              # parts in a DOCX/XLSX package
+MAX_ARCHIVE_UNCOMPRESSED = 256 * 2**20   # all parts together, as declared in the central directory
+MAX_COMPRESSION_RATIO = 200              # per part over 1 MiB (text XML compresses 5-20x)
+MAX_HTML_DEPTH = 512                     # nested elements (real pages: < 60)
+MAX_PDF_OBJECTS = 500_000                # xref entries (a 300-page report: ~20,000)
+MAX_PDF_PAGES = 5_000
+
+
+def check_archive(data: bytes, kind: str = "DOCX") -> None:
+    """Refuse a zip package (DOCX, XLSX) whose parts would expand beyond the bounds, from the
+    central directory alone, before any part is decompressed. zipfile never inflates a part past
+    the size its directory entry declares, so the declared sizes are the bound."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+        raise UnreadableDocument(f"{kind} is not a readable zip package ({exc})") from exc
+    if len(infos) > MAX_ARCHIVE_MEMBERS:
+        raise UnreadableDocument(f"{kind} package has {len(infos):,} parts (limit {MAX_ARCHIVE_MEMBERS:,}): refused unopened")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_ARCHIVE_UNCOMPRESSED:
+        raise UnreadableDocument(f"{kind} parts would expand to {total / 2**20:,.0f} MiB from {len(data) / 2**20:,.1f} MiB "
+                                 f"(limit {MAX_ARCHIVE_UNCOMPRESSED // 2**20} MiB): a zip bomb? refused unopened")
+    for i in infos:
+        if i.file_size > 2**20 and i.file_size > MAX_COMPRESSION_RATIO * max(i.compress_size, 1):
+            raise UnreadableDocument(f"{kind} part {i.filename} is compressed {i.file_size / max(i.compress_size, 1):,.0f}:1 "
+                                     f"(limit {MAX_COMPRESSION_RATIO}:1): a zip bomb? refused unopened")
+
+
+def check_html_depth(text: str) -> None:
+    """Refuse a page nested deeper than MAX_HTML_DEPTH elements, measured by lxml's parser with a
+    counting target (no tree is built): the section walk over a deep soup is quadratic in depth."""
+    import lxml.etree
+
+    class _Depth:
+        depth = deepest = 0
+
+        def start(self, tag, attrib):
+            self.depth += 1
+            if self.depth > self.deepest:
+                self.deepest = self.depth
+                if self.deepest > MAX_HTML_DEPTH:
+                    raise UnreadableDocument(f"HTML nested more than {MAX_HTML_DEPTH} elements deep: refused "
+                                             "(a pathological page; real pages nest fewer than 60)")
+
+        def end(self, tag):
+            self.depth -= 1
+
+        def close(self):
+            return self.deepest
+
+    parser = lxml.etree.HTMLParser(target=_Depth(), recover=True)
+    try:
+        parser.feed(text)
+        parser.close()
+    except UnreadableDocument:
+        raise
+    except lxml.etree.LxmlError:
+        pass  # unparseable markup: BeautifulSoup, which recovers more, decides
+
+
 # ---------------------------------------------------------------- reading
 
 
@@ -156,10 +219,18 @@ def read_pdf(data: bytes, words: list | None = None) -> list[Block]:
         # would pass for the whole, so a cut-off file is refused
         raise UnreadableDocument(f"truncated PDF: {len(data):,} bytes and no end-of-file marker (%%EOF); "
                                  "the download was probably cut short")
+    declared = max((int(m.group(1)) for m in re.finditer(rb"/Size\s+(\d{1,15})", data)), default=0)
+    if declared > MAX_PDF_OBJECTS:  # before MuPDF sizes its cross-reference table by it
+        raise UnreadableDocument(f"PDF declares {declared:,} objects (limit {MAX_PDF_OBJECTS:,}): refused unparsed")
     try:
         doc = pymupdf.open(stream=data, filetype="pdf")
     except Exception as exc:
         raise UnreadableDocument(f"damaged or truncated PDF ({exc})") from exc
+    if doc.xref_length() > MAX_PDF_OBJECTS or doc.page_count > MAX_PDF_PAGES:
+        n_objects, n_pages = doc.xref_length(), doc.page_count
+        doc.close()
+        raise UnreadableDocument(f"PDF has {n_objects:,} objects and {n_pages:,} pages (limits {MAX_PDF_OBJECTS:,} "
+                                 f"and {MAX_PDF_PAGES:,}): refused unread")
     blocks = []
     try:
         for i, page in enumerate(doc, start=1):
@@ -261,6 +332,7 @@ def read_html(data: bytes) -> HtmlDocument:
     if text is None:
         raise UnreadableDocument("HTML is neither in its declared encoding nor UTF-8/GBK")
     text, converted = to_simplified(text)
+    check_html_depth(text)  # bounds (issue 15): before the soup is built and walked
     soup = BeautifulSoup(text, "lxml")
     for tag in soup(["script", "style", "noscript", "iframe", "object", "embed"]):
         tag.decompose()  # never executed, never shown
@@ -310,6 +382,7 @@ def read_html(data: bytes) -> HtmlDocument:
 def read_docx(data: bytes) -> list[Block]:
     import docx
 
+    check_archive(data, "DOCX")  # before python-docx inflates any part
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:
@@ -532,8 +605,8 @@ DISCLOSURE_REQUIRED = catalog.required("info_disclosure")
 def _disclosure_values(res: DocumentResult, issue, *, fmt: str, data: bytes, blocks: list[Block], html: "HtmlDocument | None",
                        pdf_words: list | None = None) -> None:
     """Tables 二, 三 and 四 of an information-disclosure report (2019–2020 or 2021 template; HTML,
-    PDF or DOCX), plus od_items_published from its prose; the tables' checks become issues."""
-    from jinchengtuo.documents.disclosure import read_disclosure_tables
+    PDF or DOCX), plus what its prose states and no table does; the tables' checks become issues."""
+    from jinchengtuo.documents.disclosure import merge_prose, read_disclosure_tables
     from jinchengtuo.documents.prose import extract_prose
 
     grids, not_read = _table_grids(fmt, data, html, pdf_words)
@@ -542,10 +615,12 @@ def _disclosure_values(res: DocumentResult, issue, *, fmt: str, data: bytes, blo
         res.values.extend(tables.values)
         for i in tables.issues:
             issue(i["severity"], i["code"], f"{res.source_path}: {i['message']}", i["source_page"], i["field_id"])
-    prose_values, _ = extract_prose("info_disclosure", [(b.page, b.text) for b in blocks])
-    res.values.extend({"field_id": v.field_id, "value": v.value, "unit": v.unit, "source_page": v.source_page,
-                       "source_text": v.source_text, "method": v.method}
-                      for v in prose_values if v.field_id == "od_items_published")
+    prose_values, prose_issues = extract_prose("info_disclosure", [(b.page, b.text) for b in blocks])
+    # the prose part as a second channel: fields no table states; disagreements flagged (disclosure.merge_prose)
+    added, merge_issues = merge_prose(res.values, prose_values, prose_issues)
+    res.values.extend(added)
+    for i in merge_issues:
+        issue(i["severity"], i["code"], f"{res.source_path}: {i['message']}", i["source_page"], i["field_id"])
     got = {v["field_id"] for v in res.values}
     need = [f for f in DISCLOSURE_REQUIRED if f not in got]
     template = {"2019": "2019–2020 template", "2021": "2021 template"}.get(tables.template if tables else None, "template not recognised")

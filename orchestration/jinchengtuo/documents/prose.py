@@ -1,4 +1,5 @@
-"""Field extraction from prose: rule-of-law reports (rl_*) and work summaries (ws_*).
+"""Field extraction from prose: rule-of-law reports (rl_*), work summaries (ws_*) and the prose part
+of information-disclosure reports (od_items_published, rq_*, rv_*, lt_*).
 
 How a figure is attached to a field
 -----------------------------------
@@ -24,6 +25,12 @@ district's or city's figure (全区, 全市, 区级, "福田区全年…"), plan
 月均) and changes (同比增加5场). A figure for part of the year (上半年, 截至11月底) is kept
 only when the document gives none for the whole year. "A、B分别为x、y" lists are paired
 up. Negations give 0: "无行政诉讼败诉", "未发生行政复议案件", "全年未发生火灾".
+
+Approximate figures ("300多篇", "近150条", "420余次", "1万余人") are never values: an exact
+figure for the field wins whatever its score, and a field stated only approximately is left
+empty with a ``prose_approximate`` issue. Multiplied units are read whole ("3.7万处" = 37,000,
+also when a tag or a line break stands between 3.7 and 万). Traditional characters are
+converted (OpenCC) before matching.
 
 For each field the best-scored candidate of the document wins (ties: the first; a tie with
 another value is reported as a conflict). Each value keeps its sentence as the document
@@ -64,6 +71,8 @@ _PER_UNIT = r"每|平均|人均|户均|月均|日均|周均|占比|比例"
 _PART_OF_YEAR = r"上半年|下半年|[一二三四1-4]季度|前三季度|1-(?:1[01]|[1-9])月|[1一]至(?:1[01]|[1-9]|十一|十(?![一二])|[一二三四五六七八九])月|截至(?:1[01]|[1-9])月|截至(?:十一|十(?![一二])|[一二三四五六七八九])月"
 _CHANGE = r"同比|环比|(?:增加|减少|增长|下降|上升|降低|多|少)了?$"
 _GENERIC_EXCLUDE = re.compile("|".join([_PAST, _WIDER, _PLAN, _PER_UNIT, _CHANGE]))
+# for a field that *is* about last year (上年结转 requests carried into this year)
+_GENERIC_EXCLUDE_NOT_PAST = re.compile("|".join([_WIDER, _PLAN, _PER_UNIT, _CHANGE]))
 # a part of the year: kept only when the document gives nothing for the whole year
 _PARTIAL = re.compile(_PART_OF_YEAR)
 
@@ -84,6 +93,7 @@ class FieldRule:
     negation: str | None = None  # a clause that states the figure is zero
     signed: bool = False  # 下降 -> negative, 上升 -> positive (changes against last year)
     inherit: bool = True  # may take its object from the previous number in the sentence
+    past_ok: bool = False  # the field is about last year's leftovers (上年结转): 上年 is no distractor
     avoid: str | None = None  # the sentence before the number is about something else …
     unless: str | None = None  # … unless it also names this
 
@@ -105,7 +115,7 @@ def _compiled(pattern: str) -> re.Pattern:
 _CASES = ("宗", "件", "起", "宗次", "件次", "个")
 _EVENTS = ("场", "次", "场次", "期")
 _PEOPLE = ("名", "人", "位")
-_NEG = r"(?:无|未发生|未出现|没有|未有|零|杜绝)"
+_NEG = r"(?:无|未发生|未出现|没有|未有|零|杜绝|未收到|未接到|未接收到?|未受理|未产生)"
 
 RULES: tuple[FieldRule, ...] = (
     # ---------------------------------------------------------------- rule_of_law
@@ -119,13 +129,13 @@ RULES: tuple[FieldRule, ...] = (
         "rl_review_cases", "rule_of_law", "宗", _CASES,
         pre=r"行政复议|复议案件|被申请.{0,4}复议|复议",
         exclude=r"纠错|撤销|被纠正|败诉|维持|确认违法|诉讼",
-        negation=_NEG + r"[^，。；\d]{0,6}(?:行政)?复议(?:案件|申请)?(?![^，。；]{0,4}(?:纠错|撤销|纠正|维持|确认违法|被))",
+        negation=_NEG + r"[^，。；\d]{0,16}(?:行政)?复议(?:案件|申请)?(?![^，。；]{0,4}(?:纠错|撤销|纠正|维持|确认违法|被))",
     ),
     FieldRule(
         "rl_litigation_cases", "rule_of_law", "宗", _CASES,
         pre=r"行政诉讼|行政应诉|应诉案件|行政案件.{0,3}应诉|被诉",
         exclude=r"败诉|出庭|负责人|纠错|撤销|民事|刑事|胜诉|调撤|复议",
-        negation=_NEG + r"[^，。；\d]{0,6}(?:行政)?(?:诉讼|应诉)(?:案件)?(?![^，。；]{0,4}(?:败诉|纠错|撤销|纠正|被))",
+        negation=_NEG + r"[^，。；\d]{0,16}(?:行政)?(?:诉讼|应诉)(?:案件)?(?![^，。；]{0,4}(?:败诉|纠错|撤销|纠正|被))",
     ),
     FieldRule(
         "rl_litigation_lost", "rule_of_law", "宗", _CASES,
@@ -275,13 +285,82 @@ RULES: tuple[FieldRule, ...] = (
     ),
 )
 
-# the information-disclosure report states one figure in its prose part (一、总体情况)
+# the information-disclosure report's prose part (一、总体情况) restates figures of its tables, and
+# a report without tables states them only there: items published, requests and their results,
+# reviews and lawsuits. Counts of requests are in 件/宗/个/份 (never 次: '依申请公开3次' counts
+# something else), zeros as negations ('未收到政府信息公开申请', '未发生…行政复议和行政诉讼').
+_REQ = ("件", "宗", "个", "份")
+_REQUEST = r"(?:政府)?信息公开(?:的)?申请|公开政府信息的申请"
+_REQ_OTHER = r"结转|办结|答复|予以公开|部分公开|不予公开|无法提供|不掌握|不予处理|复议|诉讼|期限内|纠错|败诉"
+_ND = r"[^，。；\d]"
 RULES += (
     FieldRule(
         "od_items_published", "info_disclosure", "条", ("条", "件", "篇"),
-        pre=r"主动公开[^，。；\d]{0,12}(?:信息|文件|政策)|公开[^，。；\d]{0,6}政府信息",
-        exclude=r"依申请|申请|累计|历年|栏目|专栏",
-        good=r"主动公开",
+        pre=r"主动公开|公开" + _ND + r"{0,8}信息|发布" + _ND + r"{0,8}信息|(?:网站|平台|公开栏|专栏)" + _ND + r"{0,8}(?:发布|公开|更新)",
+        post=r"^" + _ND + r"{0,6}(?:政府)?信息",
+        # cumulative totals, the district's, media reports, requests: not the year's items
+        exclude=r"依申请|申请|累计|历年|栏目|媒体|报道|报刊|刊发|转载|播出|稿件|解读",
+        good=r"主动公开|本年|新增|全年",
+    ),
+    FieldRule(
+        "rq_new", "info_disclosure", "件", _REQ,
+        pre=r"(?:新收|受理|核收|收到|接收|接到|收悉|登记)" + _ND + r"{0,30}(?:" + _REQUEST + r")|(?:" + _REQUEST + r")(?:总数|数量|共|合计)",
+        post=r"^" + _ND + r"{0,8}(?:" + _REQUEST + r")",
+        exclude=_REQ_OTHER,
+        good=r"新收|收到|受理|核收|接收",
+        negation=r"(?:未|没有)(?:收到|接到|接收到?|受理|收悉)" + _ND + r"{0,24}(?:" + _REQUEST + r")",
+    ),
+    FieldRule(
+        "rq_carried_in", "info_disclosure", "件", _REQ,
+        pre=r"(?:上年|上一年度?|上年度)结转", exclude=r"结转(?:至|到)?下", past_ok=True,
+    ),
+    FieldRule(
+        "rq_carried_out", "info_disclosure", "件", _REQ,
+        pre=r"结转(?:至|到)?下(?:一)?年度?|(?:仍在|尚在|正在)(?:法定)?(?:办理|答复)?期限内",
+        post=r"^" + _ND + r"{0,4}(?:(?:仍在|尚在|正在)(?:法定)?(?:办理|答复)?(?:期限|期)内|结转(?:至|到)?下(?:一)?年)",
+        exclude=r"上年结转|上一年度?结转",
+    ),
+    FieldRule(
+        "rq_granted", "info_disclosure", "件", _REQ,
+        pre=r"予以公开|同意公开|全部公开", post=r"^" + _ND + r"{0,4}(?:予以公开|同意公开|全部公开)",
+        exclude=r"部分公开|不予公开",
+    ),
+    FieldRule(
+        "rq_partly", "info_disclosure", "件", _REQ,
+        pre=r"部分公开", post=r"^" + _ND + r"{0,4}部分公开",
+    ),
+    FieldRule(
+        "rq_denied", "info_disclosure", "件", _REQ,
+        pre=r"不予公开", post=r"^" + _ND + r"{0,4}不予公开",
+    ),
+    FieldRule(
+        # 无法提供, restated by its first reason: '本机关不掌握相关政府信息2宗'
+        "rq_unavailable", "info_disclosure", "件", _REQ,
+        pre=r"无法提供|不掌握相关(?:政府)?信息|信息不存在", post=r"^" + _ND + r"{0,6}(?:无法提供|本机关不掌握|不掌握相关)",
+    ),
+    FieldRule(
+        "rq_total_handled", "info_disclosure", "件", _REQ,
+        pre=r"(?:已|均已|全部)?(?:办结|办理完毕|答复完毕|作出答复)", exclude=r"率|结转|期限内",
+    ),
+    FieldRule(
+        "rv_total", "info_disclosure", "件", ("件", "宗", "起", "个"),
+        pre=r"(?:行政)?复议", exclude=r"纠错|纠正|撤销|维持|诉讼|确认违法",
+        negation=_NEG + _ND + r"{0,30}(?:行政)?复议(?:案件|申请)?(?![^，。；]{0,4}(?:纠错|撤销|纠正|维持|确认违法|被))",
+    ),
+    FieldRule(
+        "rv_corrected", "info_disclosure", "件", ("件", "宗", "起", "个"),
+        pre=r"复议" + _ND + r"{0,6}(?:纠错|纠正|被撤销|被纠正|确认违法)",
+        negation=_NEG + _ND + r"{0,20}复议" + _ND + r"{0,4}(?:纠错|纠正|被纠正|被撤销|确认违法)",
+    ),
+    FieldRule(
+        "lt_total", "info_disclosure", "件", ("件", "宗", "起", "个"),
+        pre=r"行政诉讼|被诉|起诉", exclude=r"败诉|纠错|纠正|撤销|出庭|应诉|胜诉|复议后",
+        negation=_NEG + _ND + r"{0,30}(?:行政)?诉讼(?:案件)?(?![^，。；]{0,4}(?:败诉|纠错|撤销|纠正|被))",
+    ),
+    FieldRule(
+        "lt_corrected", "info_disclosure", "件", ("件", "宗", "起", "个"),
+        pre=r"(?:诉讼|被诉)" + _ND + r"{0,6}(?:败诉|纠错|纠正|被撤销|确认违法)|败诉",
+        negation=_NEG + _ND + r"{0,20}诉讼" + _ND + r"{0,4}(?:败诉|纠错|纠正|被撤销)",
     ),
 )
 
@@ -294,21 +373,13 @@ for _r in RULES:
     RULES_BY_DOC_TYPE[_r.doc_type] += (_r,)
 
 
-# Traditional characters of the cue words, for pages published in 繁體 (one character each,
-# so offsets into the original text stay valid).
-_TRAD = (
-    "訴诉調调糾纠紛纷網网員员誌志願愿練练隱隐處处場场項项萬万億亿實实議议會会應应災灾檢检訪访來来"
-    "證证審审規规範范數数辦办結结區区復复敗败執执罰罚負负責责聘聘編编臨临購购買买務务傳传講讲動动"
-    "發发現现個个輪轮層层級级類类較较減减長长與与經经過过為为於于從从劃划戶户體体單单條条間间設设"
-    "轄辖無无沒没並并將将計计標标總总統统險险報报導导稱称義义濟济權权會会決决議议請请門门組组織织"
-    "轉转處处準准違违營营廣广東东參参與与資资訊讯協协達达屆届歲岁壽寿齡龄營营訂订紀纪錄录擊击獲获"
-)
-_TRAD_TABLE = {ord(_TRAD[i]): _TRAD[i + 1] for i in range(0, len(_TRAD) - 1, 2)}
-
-
 def _prepare(text: str) -> str:
-    """Full-width forms to ASCII and traditional cue characters to simplified, length kept."""
-    return normalize(text).translate(_TRAD_TABLE)
+    """Full-width forms to ASCII and traditional characters to simplified (OpenCC, character by
+    character), the length kept so offsets into the original text stay valid. The readers
+    convert traditional pages already (documents.chinese); this covers text handed in directly."""
+    from .chinese import to_simplified_chars
+
+    return to_simplified_chars(normalize(text))
 
 
 # --------------------------------------------------------------------------- matching
@@ -621,6 +692,9 @@ def _score(rule: FieldRule, num: _Num, sentence_prefix: str, report_year: int | 
     if rule.signed:
         if _compiled(_WIDER + "|" + _PLAN + "|" + _PER_UNIT).search(local):
             return None
+    elif rule.past_ok:
+        if _GENERIC_EXCLUDE_NOT_PAST.search(local):
+            return None
     else:
         if _GENERIC_EXCLUDE.search(local) or _other_year(local, report_year):
             return None
@@ -724,7 +798,14 @@ def find_prose_values(doc_type: str, blocks: Sequence) -> list[ProseMatch]:
     best: dict[str, ProseMatch] = {}
     position = 0
 
+    approximate: dict[str, ProseMatch] = {}
+
     def offer(m: ProseMatch) -> None:
+        if m.approximate:  # '300多篇', '近150条': never competes with an exact figure
+            cur = approximate.get(m.field_id)
+            if cur is None or m.score > cur.score:
+                approximate[m.field_id] = m
+            return
         cur = best.get(m.field_id)
         if cur is None or m.score > cur.score:
             best[m.field_id] = m
@@ -799,6 +880,8 @@ def find_prose_values(doc_type: str, blocks: Sequence) -> list[ProseMatch]:
                         continue  # the number belongs to a better-matching field
                     value = _signed_value(num) if rule.signed else num.n.value
                     offer(ProseMatch(rule.field_id, value, rule.unit, page, source, s, position, num.n.approximate))
+    for field_id, m in approximate.items():
+        best.setdefault(field_id, m)  # only an approximate figure: returned marked, see extract_prose
     return sorted(best.values(), key=lambda m: m.position)
 
 
@@ -837,25 +920,29 @@ def extract_prose(doc_type: str, blocks: Sequence) -> tuple[list, list]:
     ``blocks``: TextBlocks (``page``, ``text``) or (page, text) pairs, in reading order; the
     page is the PDF page or the HTML/DOCX section number. Values are in the unit of
     fields.csv. Issues: a field stated with different figures of equal weight
-    (``prose_conflict``, the first is kept), an approximate figure (``prose_approximate``),
-    and a document of a prose type in which no field was found (``prose_no_fields``).
+    (``prose_conflict``, the first is kept), a field stated only approximately
+    (``prose_approximate``: "300多篇", "近150条", "420余次" are *kept out* of the values, never
+    read as exact; an exact figure elsewhere in the document wins over them), and a document of
+    a prose type in which no field was found (``prose_no_fields``).
     """
     matches = find_prose_values(doc_type, blocks)
     values: list[ProseValue] = []
     issues: list[ProseIssue] = []
     for m in matches:
+        if m.approximate:
+            # an approximate figure is kept out of the exact fields, and said so
+            issues.append(ProseIssue(
+                "info", "prose_approximate",
+                f"{m.field_id}: only an approximate figure (about {m.value:g}) in “{_short(m.sentence)}”; not read as a value",
+                m.page, m.field_id,
+            ))
+            continue
         values.append(ProseValue(m.field_id, m.value, m.unit, m.page, m.sentence, m.method))
         if m.conflicts:
             others = "; ".join(f"{v:g} in “{_short(t)}”" for v, t in m.conflicts)
             issues.append(ProseIssue(
                 "warning", "prose_conflict",
                 f"{m.field_id}: the document also states {others}; kept {m.value:g} from “{_short(m.sentence)}”",
-                m.page, m.field_id,
-            ))
-        if m.approximate:
-            issues.append(ProseIssue(
-                "info", "prose_approximate",
-                f"{m.field_id}: approximate figure {m.value:g} (“{_short(m.sentence)}”)",
                 m.page, m.field_id,
             ))
     if doc_type in PROSE_DOC_TYPES and not values:
