@@ -261,6 +261,8 @@ class HtmlDocument:
 # and no heading (so an article whose class happens to say 'position' is never dropped).
 _CHROME_TAGS = ("nav", "aside", "form", "select", "button", "footer")
 _CHROME_ATTR = re.compile(r"nav|menu|breadcrumb|crumb|bread|footer|sidebar|share|toolbar|dqwz|location|position|weizhi|friendlink|quicklink", re.I)
+# named so whatever their links: a footer, a copyright line, a share bar (short, no table, no heading)
+_CHROME_ATTR_ALWAYS = re.compile(r"footer|copyright|share|toolbar|breadcrumb|crumb", re.I)
 _CHROME_LINE = re.compile(r"^(?:当前位置|您现在的位置|您的位置|所在位置|当前的位置)\s*[:：]|^(?:首页|网站首页|主页)\s*(?:[>＞»›/|]|&gt;)")
 _WS = re.compile(r"[ \t\r\f\v\u00a0\u3000\u200b\ufeff]+")
 # a space next to a Chinese character or full-width punctuation is an artefact of inline tags
@@ -293,7 +295,7 @@ def _drop_chrome(body) -> None:
         attrs = " ".join([el.get("id") or "", *(el.get("class") or [])])
         if attrs and _CHROME_ATTR.search(attrs) and not el.find(["table", "h1", "h2"]):
             n, share = _link_share(el)
-            if n >= 1 and share >= 0.5:
+            if (n >= 1 and share >= 0.5) or (_CHROME_ATTR_ALWAYS.search(attrs) and len(el.get_text("").strip()) < 300):
                 el.decompose()
 
 
