@@ -242,7 +242,7 @@ def test_every_layout_family_of_the_real_documents_is_in_the_corpus(sample_corpu
             assert f["families"], f"{f['file']}: a finance document without its layout families"
         for fam in f["families"]:
             assert f["intended"]["doc_type"] in BY_ID[fam].doc_types, (f["file"], fam)
-            if f["file"] in stating:
+            if f["file"] in stating or f["expected_status"] == "unidentified":  # a blank template states nothing
                 seen[fam] += 1
     absent = [fam for fam in FAMILY_IDS if not seen[fam]]
     assert not absent, f"families of real-documents.md missing from the sample corpus: {absent}"

@@ -1,4 +1,10 @@
-"""Extraction judged against the sample corpus's ground truth (issue: ≥ 99% recall and precision)."""
+"""Extraction judged against the sample corpus's ground truth (issue: ≥ 99% recall and precision).
+
+These tests are what the extractor is tuned against, so the recall/precision thresholds judge
+only the documents of the *tuned* layout families: files whose truth has no family of
+`corpus/families.py` HELD_OUT. The held-out families are judged apart, by
+`benchmarks/bench_extraction.py` (per family, tuned and held-out figures side by side), so that
+figure says how the extractor does on layouts it was not tuned to."""
 
 from __future__ import annotations
 
@@ -20,8 +26,10 @@ def extraction(sample_corpus, tmp_path_factory):
 
 
 def test_field_recall_and_precision_are_at_least_99_percent(extraction):
+    """On the tuned families only (held-out documents are left to the benchmark)."""
     out, result, _ = extraction
-    ev = evaluate(out / "truth", result.documents, result.values)
+    ev = evaluate(out / "truth", result.documents, result.values, held_out=False)
+    assert 0 < ev.n_truth < evaluate(out / "truth", result.documents, result.values).n_truth  # held-out files exist and are left out
     worst = ev.by_field.sort_values("recall").head(5).to_string()
     assert ev.recall >= 0.99, f"{ev.summary()}\nworst fields:\n{worst}\nmissed e.g. {ev.missed[:5]}"
     assert ev.precision >= 0.99, f"{ev.summary()}\nwrong e.g. {ev.wrong[:5]}\nspurious e.g. {ev.spurious[:5]}"

@@ -604,14 +604,25 @@ def final_accounts(sy: StreetYear, r: random.Random, *, corrected: bool = False,
         style = r.choice(["items_top", "items_top", "across", "down"])
     else:
         style = "across" if r.random() < 0.6 else "down"
-    budget_only = style == "items_top" and r.random() < 0.3
+    # no 三公 spending: only the 预算数 cells filled, or the whole table blank with a note (the
+    # prose then says 无“三公”经费财政拨款支出); with spending, sometimes the 决算 cells are left
+    # blank and the figures are only in the prose
+    blank_all = national and t["total"] == 0 and r.random() < 0.5
+    if blank_all and style == "down":
+        style = "items_top"
+    budget_only = style == "items_top" and not blank_all and (t["total"] == 0 or r.random() < 0.15)
     b.tag({"across": "three_public_across", "down": "three_public_down", "items_top": "three_public_items_top"}[style])
     if budget_only:
         b.tag("three_public_budget_only")
     t7 = _three_public_table(t, tb, f7, style, budget_only)
+    if blank_all:
+        t7.rows = t7.rows[:t7.header_rows] + [[""] * len(t7.rows[-1])]
     t7.caption = "财政拨款“三公”经费支出决算表" if national else "一般公共预算财政拨款“三公”经费支出决算表"
     t7.unit_note = f"单位：{unit}" if national else f"公开07表　　单位：{unit}"
     add(t7, f7)
+    if blank_all:
+        doc.p(f"注：{name}{year}年度没有使用财政拨款安排的“三公”经费支出，故本表无数据。", "note")
+        b.tag("blank_table_note")
     v["fa_three_public_total"] = wan(t["total"])
     v["fa_three_public_travel"] = wan(t["travel"])
     v["fa_three_public_vehicles"] = wan(t["vehicles"])
@@ -663,10 +674,8 @@ def final_accounts(sy: StreetYear, r: random.Random, *, corrected: bool = False,
                      f"占本年支出合计的{sy.gpb / total * 100:.2f}%。（二）主要用于以下方面：{structure}。"
                      f"（三）一般公共预算财政拨款支出年初预算为{wan_text(sy.gpb_budget)}万元，支出决算为{wan_text(sy.gpb)}万元，"
                      f"完成年初预算的{rate:.2f}%。")
-        personnel = round100(gpb_basic_total * 0.85)
         paras.append(f"六、一般公共预算财政拨款基本支出决算情况说明\n一般公共预算财政拨款基本支出{wan_text(gpb_basic_total)}万元，"
                      f"其中：人员经费和公用经费构成详见基本支出决算表。")
-        del personnel
         if t["total"] == 0:
             three_text = f"{name}{year}年度无“三公”经费财政拨款支出。"
         else:
@@ -694,6 +703,36 @@ def final_accounts(sy: StreetYear, r: random.Random, *, corrected: bool = False,
             doc.p(para)
     doc.p(f"{name}", "meta")
     doc.p(f"{doc.published[:4]}年{int(doc.published[5:7])}月{int(doc.published[8:10])}日", "meta")
+    return b
+
+
+def blank_template(built: Built, year: int) -> Built:
+    """The national template as distributed, not filled in: the issuer a placeholder (XX街道办事处),
+    every amount blank, every figure of the prose XX. It states no figure of any unit."""
+    import re
+
+    name = built.name_used
+    placeholder = "XX街道办事处"
+
+    def blank_text(text: str) -> str:
+        text = text.replace(name, placeholder)
+        return re.sub(r"\d[\d,.]*", lambda m: m.group() if m.group().startswith(str(year)) else "XX", text)
+
+    doc = built.doc
+    out = Doc(title=blank_text(doc.title), published=doc.published, source=placeholder, landscape=doc.landscape,
+              running_head=blank_text(doc.running_head), page_numbers=doc.page_numbers)
+    for block in doc.blocks:
+        if isinstance(block, Table):
+            rows = block.rows[:block.header_rows] + [[C("合计", colspan=max(1, block.numeric_from), align="center")]]
+            out.blocks.append(Table(rows, header_rows=block.header_rows, caption=block.caption,
+                                    unit_note=block.unit_note, col_widths=block.col_widths, numeric_from=block.numeric_from,
+                                    compiler=blank_text(block.compiler)))
+        elif hasattr(block, "text"):
+            out.p(blank_text(block.text), block.kind)
+        else:
+            out.blocks.append(block)
+    b = Built(built.doc_type, out, name_used=placeholder)
+    b.tag("blank_template")
     return b
 
 

@@ -89,6 +89,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("defect_caption_split", _FA, "12", "a caption split by another heading"),
     Family("defect_wrong_year_heading", _FA, "12", "a heading with the wrong year"),
     Family("defect_reordered_paragraphs", _FA, "12", "the prose paragraphs in another order"),
+    Family("blank_template", _FA, "12", "a blank template with XX placeholders: no figure, issuer unidentified"),
     # --- web pages (disclosure, rule of law, work summaries): added by the web-page generator
 )
 

@@ -27,7 +27,7 @@ from jinchengtuo.corpus import documents as builders
 from jinchengtuo.corpus.families import is_held_out
 from jinchengtuo.corpus.families import ordered as ordered_families
 from jinchengtuo.corpus.model import StreetYear, build_model, load_inputs
-from jinchengtuo.corpus.render import Doc, to_docx, to_html, to_pdf
+from jinchengtuo.corpus.render import to_docx, to_html, to_pdf
 
 DOC_TYPES = ("final_accounts", "budget", "info_disclosure", "rule_of_law", "work_summary")
 DEFAULT_YEARS = (2019, 2020, 2021, 2022, 2023)
@@ -184,6 +184,8 @@ def plan_corpus(streets, years: list[int], seed: int, gaps: list[dict] | None = 
         p.fmt, p.note = "not_found", "the site's 'page not found' page saved instead of the report"
     for p in pick(lambda p: p.fmt == "pdf", max(1, n // 2)):
         p.fmt, p.note = "scanned_pdf", "a scan: a PDF with pages as images and no text layer"
+    for p in pick(lambda p: p.doc_type == "final_accounts" and p.fmt == "pdf" and not p.slip and not p.corrected, max(1, n // 2)):
+        p.fmt, p.note = "template_pdf", "the blank national template (XX placeholders, no figures) published instead of the final account"
     for p in pick(lambda p: p.fmt in ("pdf", "html", "docx") and p.copy_of is None and not p.corrected, n):
         # filed in the folder of another street of the same district
         others = [c for c in codes if c != p.street_code and by_code[c].district_name == by_code[p.street_code].district_name]
@@ -223,7 +225,7 @@ def _init_worker(seed: int, years: list[int], census_dir: str | None) -> None:
     _SEED = seed
 
 
-def _build(plan: FilePlan) -> tuple[Doc | None, dict, list[str]]:
+def _build(plan: FilePlan) -> builders.Built:
     sy: StreetYear = _MODEL[(plan.street_code, plan.year)]
     r = random.Random(f"doc|{_SEED}|{plan.street_code}|{plan.year}|{plan.doc_type}|{int(plan.corrected)}")
     if plan.doc_type == "final_accounts":
@@ -232,7 +234,7 @@ def _build(plan: FilePlan) -> tuple[Doc | None, dict, list[str]]:
         built = builders.info_disclosure(sy, r, inconsistent=plan.slip)
     else:
         built = builders.BUILDERS[plan.doc_type](sy, r)
-    return built.doc, built.values, built.families
+    return built
 
 
 def _scanned_pdf(title: str) -> bytes:
@@ -269,9 +271,13 @@ def _render(plan: FilePlan) -> tuple[bytes, dict, list[str]]:
         return b"", {}, []
     if plan.fmt == "not_found":
         return NOT_FOUND_PAGE.encode("utf-8"), {}, []
-    doc, values, families = _build(plan)
+    built = _build(plan)
+    doc, values, families = built.doc, built.values, built.families
     if plan.fmt == "scanned_pdf":
         return _scanned_pdf(doc.title), {}, []
+    if plan.fmt == "template_pdf":
+        template = builders.blank_template(built, plan.year)
+        return to_pdf(template.doc), {}, template.families
     if plan.fmt in ("pdf", "truncated_pdf"):
         data = to_pdf(doc)
         if plan.fmt == "truncated_pdf":
@@ -292,6 +298,8 @@ def _render_task(plan: FilePlan) -> tuple[str, bytes, dict, list[str]]:
 def _expected(plan: FilePlan, values: dict) -> str:
     if plan.fmt in ("empty", "not_found", "truncated_pdf", "scanned_pdf"):
         return "failed"
+    if plan.fmt == "template_pdf":
+        return "unidentified"  # a placeholder issuer: no street, no figure
     need = REQUIRED[plan.doc_type]
     if not values or any(f not in values for f in need):
         return "partial"
@@ -339,7 +347,8 @@ def generate(out: Path, years: list[int] | None = None, seed: int = 2026, worker
             by_sha.setdefault(sha, []).append(p.rel)
         corpus.files.append({
             "file": p.rel, "doc_type": None if unreadable else p.doc_type,
-            "street_code": None if unreadable else p.street_code, "year": None if unreadable else p.year,
+            "street_code": None if unreadable or p.fmt == "template_pdf" else p.street_code,
+            "year": None if unreadable else p.year,
             "intended": {"doc_type": p.doc_type, "street_code": p.street_code, "year": p.year},
             "expected_status": _expected(p, values), "misfiled": p.misfiled, "deliberately_inconsistent": p.slip,
             "corrected": p.corrected, "format": p.fmt, "sha256": sha, "note": p.note,

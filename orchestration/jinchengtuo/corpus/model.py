@@ -385,6 +385,10 @@ def build_model(streets: list[Street], census: dict[str, dict], district_growth:
             tb = {k: round100(v * r.uniform(1.0, 1.35)) for k, v in three.items() if k not in ("total", "vehicles")}
             tb["vehicles"] = tb["vehicle_purchase"] + tb["vehicle_running"]
             tb["total"] = tb["travel"] + tb["vehicles"] + tb["reception"]
+            if _rng(seed, "no-three-public", street.street_code, year).random() < 0.06:
+                # no 三公 spending at all this year although the budget had some (own generator,
+                # so that the other figures of the seed stay as they were)
+                three = {k: 0 for k in three}
             # disclosure
             req = _requests(r, carried_in, pop, traits, year)
             carried_in = req.pop("carried_out_cases")
