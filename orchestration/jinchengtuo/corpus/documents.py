@@ -880,15 +880,55 @@ def _req_cells(counts: list[int]) -> list[str]:
     return [str(n) for n in counts] + [str(sum(counts))]
 
 
+# ---------------------------------------------------------------------------- web pages
+# the shapes of real street web pages (real-documents.md, "Web pages"; families web_* of
+# corpus/families.py): issuer forms, untitled pages, traditional mirrors, inline tags
+_MENU_STREETS = ("南园街道", "园岭街道", "沙头街道", "梅林街道", "华富街道", "香蜜湖街道")
+
+
+def _web_name(sy: StreetYear, r: random.Random, formal: bool) -> tuple[str, str]:
+    """(the issuer as the page prints it, its family)."""
+    s = sy.street
+    if s.district_name == "大鹏新区" and r.random() < 0.5:
+        return r.choice([f"大鹏新区{s.core}办事处", f"{s.core}办事处"]), "web_issuer_office_no_street"
+    if r.random() < 0.2:
+        return r.choice([f"{s.core}街道办", f"{s.district_name}{s.core}街道办"]), "web_issuer_street_ban"
+    return street_name(s, r, formal=formal), "web_issuer_street"
+
+
+def _web_page(b: Built, sy: StreetYear, r: random.Random) -> None:
+    """How the page is shown when rendered as HTML (ignored by PDF and DOCX; generate drops the tags)."""
+    doc = b.doc
+    u = r.random()
+    if u < 0.12:
+        doc.untitled = True
+        doc.menu = tuple(m for m in _MENU_STREETS if m != sy.street.street_name)[:4]
+        b.tag("web_untitled_page")
+    elif u < 0.22:
+        doc.traditional = True
+        b.tag("web_traditional")
+    if r.random() < 0.3:
+        doc.inline_tags = True
+        b.tag("web_inline_tags")
+
+
 def info_disclosure(sy: StreetYear, r: random.Random, *, inconsistent: bool = False) -> Built:
-    name = street_name(sy.street, r, formal=True)
+    name, issuer_family = _web_name(sy, r, formal=True)
     year = sy.year
     template = 2021 if year >= 2021 else 2019
     d = sy.disclosure
     w = Writer(r)
-    title = r.choice([f"{name}{year}年政府信息公开工作年度报告", f"{name}{year}年度政府信息公开工作年度报告"])
+    nd = r.choice(["年", "年度"])
+    title_family, title = r.choice([
+        ("web_title_annual_report", f"{name}{year}{nd}政府信息公开工作年度报告"),
+        ("web_title_work_report", f"{name}{year}年度政府信息公开工作报告"),
+        ("web_title_short", f"{name}{year}{nd}政府信息公开年度报告"),
+        ("web_title_situation", f"{name}{year}{nd}政府信息公开工作情况报告"),
+    ])
     doc = Doc(title=title, published=_published(year + 1, r.choice([1, 2, 3]), r), source=name)
     b = Built("info_disclosure", doc, name_used=name)
+    b.tag(title_family, issuer_family)
+    _web_page(b, sy, r)
     v = b.values
     doc.p(title, "title")
     doc.p(f"本报告根据《中华人民共和国政府信息公开条例》要求，由{name}编制。本报告所列数据的统计期限自{year}年1月1日起至{year}年12月31日止。")
@@ -896,8 +936,20 @@ def info_disclosure(sy: StreetYear, r: random.Random, *, inconsistent: bool = Fa
     items = d["items_published"]
     items_text, items_value = w.count(items, allow_wan=False, allow_chinese=False)
     district_items = int(items * r.uniform(8, 14))
-    doc.p(f"{year}年，{name}深入贯彻落实政府信息公开工作要求，通过政府网站主动公开政府信息{items_text}条"
-          f"（全区各单位共公开{district_items}条），及时回应群众关切。")
+    u = r.random()
+    if u < 0.4:
+        doc.p(f"{year}年，{name}深入贯彻落实政府信息公开工作要求，通过政府网站主动公开政府信息{items_text}条"
+              f"（全区各单位共公开{district_items}条），及时回应群众关切。")
+    elif u < 0.7:
+        b.tag("web_word_order")
+        doc.p(f"{year}年，{name}" + r.choice([f"共主动公开了{items_text}条政府信息", f"主动公开政府信息共{items_text}条",
+                                               f"通过门户网站发布各类信息共{items_text}条"]) + "，及时回应群众关切。")
+    else:
+        b.tag("web_cumulative_beside_yearly")
+        doc.p(f"{year}年，{name}持续完善政务公开专栏，专栏累计公开信息{items + int(items * r.uniform(5, 20))}条（本年新增{items_text}条）。")
+    if r.random() < 0.4:
+        b.tag("web_approximate_beside")
+        doc.p(f"各类媒体刊发街道政务公开工作报道{r.randint(3, 30) * 10}{r.choice(['多', '余'])}篇。")
     v["od_items_published"] = items_value
     doc.p("二、主动公开政府信息情况", "h")
     if template == 2021:
@@ -982,8 +1034,10 @@ def info_disclosure(sy: StreetYear, r: random.Random, *, inconsistent: bool = Fa
         carried_out_cells[0] += 1
     body.append([C("（七）总计", colspan=2), *_req_cells(total_cells)])
     body.append([C("四、结转下年度继续办理", colspan=3), *_req_cells(carried_out_cells)])
-    doc.blocks.append(Table(header + body, header_rows=3, numeric_from=3, font_size=7,
-                            col_widths=[0.9, 1.3, 2.6, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8]))
+    prose_only = not inconsistent and r.random() < 0.15
+    if not prose_only:
+        doc.blocks.append(Table(header + body, header_rows=3, numeric_from=3, font_size=7,
+                                col_widths=[0.9, 1.3, 2.6, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8]))
     v["rq_new"] = sum(new)
     v["rq_carried_in"] = sum(cin)
     v["rq_granted"] = sum(granted)
@@ -993,8 +1047,26 @@ def info_disclosure(sy: StreetYear, r: random.Random, *, inconsistent: bool = Fa
     v["rq_total_handled"] = sum(total_cells)
     v["rq_carried_out"] = sum(carried_out_cells)
 
+    unit = r.choice(["件", "宗", "个"])
+    if prose_only:
+        b.tag("web_prose_only_requests")
+        doc.p(f"本年度新收政府信息公开申请{v['rq_new']}{unit}，上年结转{v['rq_carried_in']}{unit}。"
+              f"全年办结{v['rq_total_handled']}{unit}，其中予以公开{v['rq_granted']}{unit}，部分公开{v['rq_partly']}{unit}，"
+              f"不予公开{v['rq_denied']}{unit}，无法提供{v['rq_unavailable']}{unit}；{v['rq_carried_out']}{unit}仍在法定办理期限内。")
+    elif r.random() < 0.5:
+        b.tag("web_prose_requests")
+        verb = r.choice(["新收", "受理", "核收", "收到"])
+        doc.p(f"全年共{verb}政府信息公开申请{v['rq_new']}{unit}，其中予以公开{v['rq_granted']}{unit}，"
+              f"部分公开{v['rq_partly']}{unit}，{v['rq_carried_out']}{unit}仍在法定办理期限内。")
     doc.p("四、政府信息公开行政复议、行政诉讼情况", "h")
     rv, ld, la = d["review"], d["lit_direct"], d["lit_after"]
+    if rv[4] == 0 and ld[4] + la[4] == 0 and r.random() < 0.6:
+        b.tag("web_negated_zeros")
+        doc.p(r.choice(["全年未发生因政府信息公开申请提起的行政复议和行政诉讼。",
+                        "本年度未收到针对本机关政府信息公开工作的行政复议、行政诉讼案件。"]))
+    elif rv[1] == 0 and ld[1] + la[1] == 0 and r.random() < 0.5:
+        b.tag("web_negated_zeros")
+        doc.p("本年度无行政复议纠错及行政诉讼败诉情况。")
     five = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
     rows = [[C("行政复议", colspan=5), C("行政诉讼", colspan=10)],
             [*[C(h, rowspan=2) for h in five], C("未经复议直接起诉", colspan=5), C("复议后起诉", colspan=5)],
@@ -1014,14 +1086,20 @@ def info_disclosure(sy: StreetYear, r: random.Random, *, inconsistent: bool = Fa
 
 # ---------------------------------------------------------------------------- rule of law
 def rule_of_law(sy: StreetYear, r: random.Random) -> Built:
-    name = street_name(sy.street, r)
+    name, issuer_family = _web_name(sy, r, formal=False)
     year = sy.year
     w = Writer(r, style_bias=r.choice([0.0, 0.2]))
     f = sy.rule_of_law
-    title = r.choice([f"{name}{year}年法治政府建设年度报告", f"{name}关于{year}年度法治政府建设工作情况的报告",
-                      f"{name}{year}年度法治政府建设情况报告"])
+    title_family, title = r.choice([
+        ("web_rol_title_annual", f"{name}{year}年法治政府建设年度报告"),
+        ("web_rol_title_about", f"{name}关于{year}年度法治政府建设工作情况的报告"),
+        ("web_rol_title_about", f"{name}关于{year}{r.choice(['年', '年度'])}法治政府建设情况的报告"),
+        ("web_rol_title_annual", f"{name}{year}年度法治政府建设情况报告"),
+    ])
     doc = Doc(title=title, published=_published(year + 1, r.choice([1, 2, 3]), r), source=name)
     b = Built("rule_of_law", doc, name_used=name)
+    b.tag(title_family, issuer_family)
+    _web_page(b, sy, r)
     v = b.values
     doc.p(title, "title")
     doc.p(f"{year}年，{name}在区委区政府的坚强领导下，深入学习贯彻习近平法治思想，扎实推进法治政府建设各项工作。现将有关情况报告如下：")
@@ -1040,19 +1118,27 @@ def rule_of_law(sy: StreetYear, r: random.Random) -> Built:
     # review and litigation
     rv, lit, lost, court = int(f["review_cases"]), int(f["litigation_cases"]), int(f["litigation_lost"]), int(f["leaders_in_court"])
     parts = []
-    if rv == 0:
-        parts.append("全年未发生行政复议案件")
+    if rv == 0 and lit == 0 and r.random() < 0.5:
+        b.tag("web_negated_zeros")
+        parts.append(r.choice(["全年未收到针对街道的行政复议、行政诉讼案件", "全年未发生以街道为被申请人的行政复议和行政诉讼"]))
     else:
-        parts.append(f"全年发生行政复议案件{w.count(rv, allow_wan=False)[0]}宗")
-    if lit == 0:
-        parts.append("未发生行政诉讼案件")
-    else:
-        parts.append(f"行政诉讼案件{w.count(lit, allow_wan=False)[0]}宗")
+        if rv == 0:
+            b.tag("web_negated_zeros")
+            parts.append("全年未发生行政复议案件")
+        else:
+            parts.append(f"全年发生行政复议案件{w.count(rv, allow_wan=False)[0]}宗")
+        if lit == 0:
+            parts.append("未发生行政诉讼案件")
+        else:
+            parts.append(f"行政诉讼案件{w.count(lit, allow_wan=False)[0]}宗")
     if lit and lost == 0:
-        parts.append("无行政诉讼败诉案件")
+        b.tag("web_negated_zeros")
+        parts.append(r.choice(["无行政诉讼败诉案件", "无行政复议纠错及行政诉讼败诉情况"]))
     elif lost:
         parts.append(f"其中败诉{w.count(lost, allow_wan=False)[0]}宗")
     if lit:
+        if court:
+            b.tag("web_lookalike_court_times")
         parts.append(f"行政机关负责人出庭应诉{w.count(court, allow_wan=False)[0]}次" if court else "行政机关负责人未出庭应诉")
     doc.p("（三）依法化解行政争议。" + "，".join(parts) + "。")
     v["rl_review_cases"] = rv
@@ -1062,6 +1148,9 @@ def rule_of_law(sy: StreetYear, r: random.Random) -> Built:
         v["rl_leaders_in_court"] = court
     # education
     t, val = w.count(int(f["law_education_events"]), allow_wan=False)
+    if r.random() < 0.4:
+        b.tag("web_approximate_beside")
+        doc.p(f"街道法律顾问全年提供法律咨询{r.randint(20, 60) * 10}余次，发放宣传资料近{r.randint(2, 9)}千份。")
     doc.p(r.choice([f"（四）深入开展普法宣传。全年开展普法宣传活动{t}场，覆盖群众{w.count(int(sy.population * 0.2), allow_chinese=False)[0]}人次。",
                     f"（四）落实“谁执法谁普法”责任制，开展“民法典进社区”等普法活动{t}场次。"]))
     v["rl_law_education_events"] = val
@@ -1084,7 +1173,7 @@ def rule_of_law(sy: StreetYear, r: random.Random) -> Built:
 
 # --------------------------------------------------------------------------- work summary
 def work_summary(sy: StreetYear, r: random.Random) -> Built:
-    name = street_name(sy.street, r)
+    name, issuer_family = _web_name(sy, r, formal=False)
     year = sy.year
     w = Writer(r, style_bias=r.choice([0.0, 0.15, 0.3]))
     f = sy.work
@@ -1092,6 +1181,8 @@ def work_summary(sy: StreetYear, r: random.Random) -> Built:
     title = r.choice([f"{name}{year}年工作总结", f"{name}{year}年工作总结和{year + 1}年工作计划", f"{name}{year}年度工作总结"])
     doc = Doc(title=title, published=_published(year + 1, 1, r), source=name)
     b = Built("work_summary", doc, name_used=name)
+    b.tag("web_ws_title", issuer_family)
+    _web_page(b, sy, r)
     v = b.values
 
     def cnt(n, **kw):
@@ -1110,6 +1201,8 @@ def work_summary(sy: StreetYear, r: random.Random) -> Built:
     doc.p(f"深化居民议事协商，全年召开居民议事会{t}场，协商解决小区停车、加装电梯等问题。")
     v["ws_council_meetings"] = val
     t, val = cnt(f["volunteers"])
+    if "万" in str(t):
+        b.tag("web_multiplied_units")
     new_vol = int(f["volunteers"] * r.uniform(0.08, 0.2))
     doc.p(r.choice([f"志愿服务蓬勃发展，辖区注册志愿者累计达{t}人，其中本年新增{new_vol}人。",
                     f"本年新注册志愿者{new_vol}名，全街道注册志愿者总数达{t}名。"]))
@@ -1133,6 +1226,16 @@ def work_summary(sy: StreetYear, r: random.Random) -> Built:
     doc.p("三、安全生产和应急管理", "h")
     t_i, v_i = cnt(f["safety_inspections"])
     t_h, v_h = cnt(f["hazards_rectified"])
+    if r.random() < 0.5:
+        # 1.25万家次, 3.7万处: the figure as written, multiplied (never 10,000)
+        if f["safety_inspections"] >= 10000:
+            v_i = round(round(f["safety_inspections"] / 10000, 2) * 10000)
+            t_i = f"{v_i / 10000:g}万"
+            b.tag("web_multiplied_units")
+        if f["hazards_rectified"] >= 10000:
+            v_h = round(round(f["hazards_rectified"] / 10000, 1) * 10000)
+            t_h = f"{v_h / 10000:g}万"
+            b.tag("web_multiplied_units")
     doc.p(r.choice([f"全年检查企业（场所）{t_i}家次，排查整改安全隐患{t_h}处。",
                     f"开展安全生产大排查大整治，累计检查各类场所{t_i}家次，发现并整改隐患{t_h}处，整改率100%。"]))
     v["ws_safety_inspections"] = v_i

@@ -33,6 +33,10 @@ class Family:
 _FA = ("final_accounts",)
 _BU = ("budget",)
 _FIN = ("final_accounts", "budget")
+_ID = ("info_disclosure",)
+_RL = ("rule_of_law",)
+_WS = ("work_summary",)
+_WEB = ("info_disclosure", "rule_of_law", "work_summary")
 
 FAMILIES: tuple[Family, ...] = (
     # --- 1. codes
@@ -90,7 +94,28 @@ FAMILIES: tuple[Family, ...] = (
     Family("defect_wrong_year_heading", _FA, "12", "a heading with the wrong year"),
     Family("defect_reordered_paragraphs", _FA, "12", "the prose paragraphs in another order"),
     Family("blank_template", _FA, "12", "a blank template with XX placeholders: no figure, issuer unidentified"),
-    # --- web pages (disclosure, rule of law, work summaries): added by the web-page generator
+    # --- web pages (disclosure, rule of law, work summaries): the "Web pages" section
+    Family("web_title_annual_report", _ID, "web", "title …政府信息公开工作年度报告"),
+    Family("web_title_work_report", _ID, "web", "title …年度政府信息公开工作报告 (not a work summary)"),
+    Family("web_title_short", _ID, "web", "title …政府信息公开年度报告"),
+    Family("web_title_situation", _ID, "web", "title …政府信息公开工作情况报告"),
+    Family("web_rol_title_annual", _RL, "web", "title …法治政府建设(年度|情况)报告"),
+    Family("web_rol_title_about", _RL, "web", "title 关于…年(度)法治政府建设情况的报告"),
+    Family("web_ws_title", _WS, "web", "title …年(度)工作总结"),
+    Family("web_issuer_street", _WEB, "web", "issuer printed as …街道 / …街道办事处"),
+    Family("web_issuer_street_ban", _WEB, "web", "issuer printed as …街道办"),
+    Family("web_issuer_office_no_street", _WEB, "web", "大鹏新区: issuer printed as …办事处 without 街道"),
+    Family("web_untitled_page", _WEB, "web", "no title: site name as <title>, menus naming other streets, breadcrumbs, 信息提供日期 … 来源 …, 文件已失效 banner"),
+    Family("web_traditional", _WEB, "web", "traditional-Chinese mirror with word substitutions (文件 → 檔案, 信息 → 資訊)"),
+    Family("web_inline_tags", _WEB, "web", "figures wrapped in <span>s with a space before the measure word"),
+    Family("web_prose_requests", _ID, "web", "request counts restated in prose beside table 三 (新收/受理/核收/收到 … 申请 N 宗/件/个)"),
+    Family("web_prose_only_requests", _ID, "web", "request counts in prose only (no table 三): 仍在法定办理期限内, 不予公开, 本机关不掌握"),
+    Family("web_negated_zeros", _WEB, "web", "zeros stated as negations (未发生/未收到 … 行政复议、行政诉讼; 无…纠错及…败诉)"),
+    Family("web_cumulative_beside_yearly", _ID, "web", "累计公开信息X条（本年新增Y条）: the yearly count is the field"),
+    Family("web_word_order", _ID, "web", "共主动公开了N条政府信息 / 主动公开政府信息共N条 / 发布各类信息共N条"),
+    Family("web_approximate_beside", _WEB, "web", "an approximate figure beside the exact ones (300多篇, 近150条, 420余次)"),
+    Family("web_lookalike_court_times", _RL, "web", "出庭应诉N次 beside the lawsuits in 宗"),
+    Family("web_multiplied_units", _WS, "web", "multiplied units: 3.7万处, 1.25万家次, 6.8万人"),
 )
 
 FAMILY_IDS: tuple[str, ...] = tuple(f.id for f in FAMILIES)
@@ -99,6 +124,10 @@ BY_ID: dict[str, Family] = {f.id: f for f in FAMILIES}
 # families the extractor is not tuned against (see the module docstring): split code columns and
 # the summary table whose total rows are split off by a page break.
 HELD_OUT: frozenset[str] = frozenset({"codes_split_columns", "summary_split_by_page"})
+
+
+# families that only an HTML rendering shows (a PDF or DOCX of the same document does not have them)
+HTML_ONLY: frozenset[str] = frozenset({"web_untitled_page", "web_traditional", "web_inline_tags"})
 
 
 def ordered(families) -> list[str]:

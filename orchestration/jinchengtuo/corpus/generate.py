@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from jinchengtuo.corpus import documents as builders
-from jinchengtuo.corpus.families import is_held_out
+from jinchengtuo.corpus.families import HTML_ONLY, is_held_out
 from jinchengtuo.corpus.families import ordered as ordered_families
 from jinchengtuo.corpus.model import StreetYear, build_model, load_inputs
 from jinchengtuo.corpus.render import to_docx, to_html, to_pdf
@@ -273,6 +273,8 @@ def _render(plan: FilePlan) -> tuple[bytes, dict, list[str]]:
         return NOT_FOUND_PAGE.encode("utf-8"), {}, []
     built = _build(plan)
     doc, values, families = built.doc, built.values, built.families
+    if plan.fmt != "html":  # untitled pages, 繁體 mirrors, inline tags: only an HTML rendering has them
+        families = [f for f in families if f not in HTML_ONLY]
     if plan.fmt == "scanned_pdf":
         return _scanned_pdf(doc.title), {}, []
     if plan.fmt == "template_pdf":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -61,6 +62,11 @@ class Doc:
     landscape: bool = False  # PDF: the first page's orientation
     running_head: str = ""  # PDF: printed at the top of every page but the first
     page_numbers: str = ""  # PDF: a format such as "- {n} -" printed at the foot of every page
+    # HTML, the shapes real street pages have (corpus family web_*):
+    untitled: bool = False  # no title anywhere: the site's name as <title>, menus, breadcrumbs, 信息提供日期 … 来源 …, a 文件已失效 banner
+    traditional: bool = False  # a 繁體 mirror with Taiwan word choices (文件 → 檔案, 信息 → 資訊)
+    menu: tuple = ()  # untitled pages: the names in the site menu (other streets: never the issuer)
+    inline_tags: bool = False  # figures wrapped in <span>s, a space before the measure word ('<span>3.7</span> 万处')
 
     def p(self, text: str, kind: str = "p") -> None:
         self.blocks.append(Para(text, kind))
@@ -284,11 +290,29 @@ SKINS = {
 }
 
 
+UNTITLED_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="{charset}"><title>{site_e}</title></head>
+<body>
+<div id="nav"><a href="/">首页</a> | <a href="/xxgk/">信息公开</a> | <a href="/hdjl/">互动交流</a> | <a href="/bsfw/">办事服务</a></div>
+<ul class="menu">{menu}</ul>
+<div class="position">您现在的位置：<a href="/">首页</a> &gt; <a href="/xxgk/">信息公开</a> &gt; <a href="/xxgk/{column_e}/">{column_e}</a></div>
+<div class="content">
+{banner}<p class="xx">信息提供日期：{published}　　来源：{source_e}</p>
+{body}
+</div>
+<div class="share"><a href="#">微信</a> <a href="#">微博</a> <a href="#">打印</a></div>
+</body></html>
+"""
+_FIGURE = re.compile(r"(?<![\d.,])(\d[\d,]*(?:\.\d+)?)")
+
+
 def to_html(doc: Doc, charset: str = "utf-8", skin: str = "gov_a", column: str = "政务公开") -> bytes:
     body = []
     for block in doc.blocks:
         if isinstance(block, Para):
             text = html.escape(block.text)
+            if doc.inline_tags and block.kind == "p":
+                text = _FIGURE.sub(r"<span>\1</span> ", text)
             if block.kind == "title":
                 continue  # the page shows the title above the body
             if block.kind in ("h",):
@@ -299,8 +323,18 @@ def to_html(doc: Doc, charset: str = "utf-8", skin: str = "gov_a", column: str =
                 body.append(f"<p style=\"text-indent:2em\">{text}</p>")
         elif isinstance(block, Table):
             body.append(_html_table(block))
-    page = SKINS[skin].format(charset=charset, title_e=html.escape(doc.title), published=doc.published,
-                              source_e=html.escape(doc.source), column=html.escape(column), body="\n".join(body))
+    if doc.untitled:
+        page = UNTITLED_PAGE.format(charset=charset, site_e=html.escape("政府门户网站"), column_e=html.escape(column),
+                                    menu="".join(f"<li><a href=\"/{i}\">{html.escape(m)}</a></li>" for i, m in enumerate(doc.menu)),
+                                    banner="<p class=\"warn\">【该文件已失效】</p>\n" if len(doc.title) % 2 else "",
+                                    published=doc.published, source_e=html.escape(doc.source), body="\n".join(body))
+    else:
+        page = SKINS[skin].format(charset=charset, title_e=html.escape(doc.title), published=doc.published,
+                                  source_e=html.escape(doc.source), column=html.escape(column), body="\n".join(body))
+    if doc.traditional:
+        import opencc
+
+        page = opencc.OpenCC("s2twp").convert(page)
     return page.encode("gbk" if charset.lower() in ("gbk", "gb2312", "gb18030") else charset, errors="xmlcharrefreplace")
 
 
