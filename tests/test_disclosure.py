@@ -375,3 +375,21 @@ def test_docx_report(tmp_path, streets):
     assert (r.file_format, r.doc_type, r.year) == ("docx", "info_disclosure", 2022)
     assert _values(r) == DISCLOSURE_2021, r.issues
     assert r.status == "extracted" and not _flagged(r)
+
+
+def test_merge_prose_fills_fields_no_table_states_and_flags_disagreements():
+    from jinchengtuo.documents.disclosure import merge_prose
+    from jinchengtuo.documents.prose import extract_prose
+
+    prose = [(1, "某某街道2022年政府信息公开工作年度报告"),
+             (2, "全年共收到政府信息公开申请12宗，上年结转1宗，2宗仍在法定办理期限内。全年未发生因政府信息公开申请提起的行政复议和行政诉讼。")]
+    values, issues = extract_prose("info_disclosure", prose)
+    table = [{"field_id": "rq_new", "value": 12.0, "unit": "件", "source_page": 3, "source_text": "表: 一、本年新收 | 12", "method": "table"},
+             {"field_id": "rq_carried_in", "value": 2.0, "unit": "件", "source_page": 3, "source_text": "表: 二、上年结转 | 2", "method": "table"}]
+    added, flagged = merge_prose(table, values, issues)
+    got = {v["field_id"]: v["value"] for v in added}
+    # the tables' fields are not added again; the others come from the prose
+    assert got == {"rq_carried_out": 2, "rv_total": 0, "lt_total": 0}
+    # 12 agrees (silent); 上年结转 1 against the table's 2 is flagged with both figures and places
+    assert [(i["code"], i["field_id"]) for i in flagged] == [("prose_table_disagree", "rq_carried_in")]
+    assert "2" in flagged[0]["message"] and "1" in flagged[0]["message"] and "section/page 3" in flagged[0]["message"]

@@ -222,3 +222,23 @@ def test_split_unit():
 )
 def test_unit_from_header(header, unit):
     assert unit_from_header(header) == unit
+
+
+@pytest.mark.parametrize("text, value", [
+    ("排查整改安全隐患3.7万处", 37000),
+    ("检查企业1.25万家次", 12500),
+    ("注册志愿者6.8万人", 68000),
+    # an HTML <span> or a PDF line break between the figure and its 万
+    ("排查整改安全隐患3.7 万处", 37000),
+    ("检查企业1.25\n万家次", 12500),
+    ("注册志愿者 6.8\u3000万人", 68000),
+])
+def test_multiplied_units_are_read_whole(text, value):
+    found = list(find_numbers(text))
+    assert [n.value for n in found] == [value], found
+    assert not found[0].approximate
+
+
+def test_a_lone_wan_after_a_figure_is_never_ten_thousand():
+    # the bug: '3.7 万处' came out as 3.7 and a lone 万 = 10,000
+    assert 10000 not in [n.value for n in find_numbers("全年整改隐患3.7 万处，检查1.25 万家次")]
