@@ -3,6 +3,6 @@
 
 select
     coalesce(bool_or(is_sample), false) as is_sample_corpus,
-    max(generator_version) as generator_version,
-    max(note) as note
+    max(generator_version) filter (where is_sample) as generator_version,
+    max(note) filter (where is_sample) as note
 from {{ source('raw', 'corpus') }}

@@ -259,3 +259,17 @@ class StreetCapacityChart:
 
     def close(self) -> None:
         plt.close(self.fig)
+
+
+SAMPLE_MARK = "示例数据 SAMPLE DATA"
+
+
+def mark_sample(svg: str, label: str = SAMPLE_MARK) -> str:
+    """Stamp a chart drawn from sample or synthetic inputs: the label is drawn inside the SVG itself,
+    top left, so the mark travels with the chart wherever it is copied."""
+    if not svg:
+        return svg
+    mark = (f'<text class="sample-mark" x="4" y="13" fill="#b71c1c" fill-opacity="0.85" font-size="12" font-weight="bold" '
+            f'font-family="sans-serif">{label}</text>')
+    end = svg.rindex("</svg>")
+    return svg[:end] + mark + svg[end:]

@@ -16,12 +16,15 @@ import duckdb
 import pandas as pd
 
 CAPACITIES = ("EXE", "SRV", "DLB", "EMG", "SAF")
+# the spec's columns, then what every published row must say about itself: whether and how it is
+# ranked (coverage gates), how much rests on its own data, and whether the inputs are a sample
 RANKING_COLUMNS = [
     "year", "street_code", "street_name", "district_name", "composite_score", "rank", "tier",
     *[f"score_{c}" for c in CAPACITIES], "rank_change", "methodology_version",
+    "rank_status", "rank_note", "data_coverage", "n_imputed", "release_status", "is_sample_data",
 ]
 MARTS = ("dim_street", "dim_indicator", "dim_capacity", "fct_street_year", "fct_indicator_value",
-         "fct_capacity_score", "fct_composite_score", "fct_document_inventory")
+         "fct_capacity_score", "fct_composite_score", "fct_document_inventory", "fct_year_coverage", "dim_release_inputs")
 QUALITY_COLUMNS = ["run_id", "check_name", "table_name", "severity", "passed", "failing_rows", "sample", "checked_at", "year"]
 
 
@@ -47,9 +50,19 @@ class YearData:
     streets: pd.DataFrame  # dim_street
     dim_capacity: pd.DataFrame
     dim_indicator: pd.DataFrame
-    quality: pd.DataFrame | None  # quality.check_result rows for this year (and year-less ones); None: not run
+    quality: pd.DataFrame | None  # one row per check of the latest run, this year's results; None: not run
+    release: dict = field(default_factory=dict)  # marts.fct_year_coverage row: release_status, release_reason, gates
+    inputs: dict = field(default_factory=dict)  # marts.dim_release_inputs row: is_sample_data, synthetic_inputs, …
     warehouse: str = ""
     methodology_versions: list[str] = field(default_factory=list)
+
+    @property
+    def is_sample(self) -> bool:
+        return bool(self.inputs.get("is_sample_data"))
+
+    @property
+    def is_provisional(self) -> bool:
+        return self.release.get("release_status") != "ranking"
 
     @property
     def methodology_version(self) -> str:
@@ -64,6 +77,7 @@ class YearData:
             "street_year": self.street_year, "history": self.history, "streets": self.streets.drop(columns=["name_variants"], errors="ignore"),
             "dim_capacity": self.dim_capacity, "dim_indicator": self.dim_indicator,
             "quality": None if self.quality is None else self.quality.drop(columns=["run_id", "checked_at"], errors="ignore"),
+            "release": pd.DataFrame([self.release]), "inputs": pd.DataFrame([self.inputs]),
         }
         for name, df in frames.items():
             h.update(name.encode())
@@ -117,45 +131,72 @@ def quality_rows(con, year: int | None) -> pd.DataFrame | None:
     if missing:
         raise PublicationInputError(f"quality.check_result: columns missing: {', '.join(missing)}")
     has_expectation = "expectation" in cols
-    # the run that built this warehouse wrote the newest rows; one summary row per check, table
-    # and severity (the history has one row per expectation and year)
+    # the run that built this warehouse wrote the newest rows. One row per check: its results for
+    # this year (a year-less row only for checks with no row of this year: facts without a year),
+    # with how many expectations failed at each severity and the failing rows as an integer
     df = _df(con, f"""
         with latest as (
             select run_id from quality.check_result order by checked_at desc limit 1
         ),
+        run_rows as (
+            select * from quality.check_result where run_id = (select run_id from latest)
+        ),
+        has_year as (
+            select distinct check_name from run_rows where year = ?
+        ),
         rows_ as (
-            select * from quality.check_result
-            where run_id = (select run_id from latest) and (year is null or year = ?)
+            select * from run_rows
+            where year = ? or (year is null and check_name not in (select check_name from has_year))
         )
         select
-            any_value(run_id) as run_id, check_name, table_name, severity,
+            any_value(run_id) as run_id, check_name, string_agg(distinct table_name, ', ' order by table_name) as table_name,
+            case when bool_or(not passed and severity = 'error') then 'error'
+                 when bool_or(not passed and severity = 'warning') then 'warning'
+                 when bool_or(severity = 'error') then 'error' else 'warning' end as severity,
             bool_and(passed) as passed,
-            sum(coalesce(failing_rows, 0)) filter (where not passed) as failing_rows,
+            count(*) filter (where not passed and severity = 'error') as n_errors_failed,
+            count(*) filter (where not passed and severity = 'warning') as n_warnings_failed,
+            count(*) as n_results,
+            coalesce(sum(coalesce(failing_rows, 0)) filter (where not passed), 0)::bigint as failing_rows,
             {"string_agg(distinct expectation, '; ' order by expectation) filter (where not passed)" if has_expectation else "null"} as failed_expectations,
             -- ordered to the last tie, so the same results always give the same summary
             first(sample order by passed, failing_rows desc nulls last, year nulls first{", expectation" if has_expectation else ""}, sample)
                 filter (where not passed) as sample,
             max(checked_at) as checked_at, max(year) as year
         from rows_
-        group by check_name, table_name, severity
+        group by check_name
         order by passed, severity, table_name, check_name
-    """, [year])
+    """, [year, year])
+    for c in ("n_errors_failed", "n_warnings_failed", "n_results", "failing_rows"):
+        df[c] = df[c].astype("int64")
     return df
 
 
-def ranking_from_composite(composite: pd.DataFrame, capacity: pd.DataFrame) -> pd.DataFrame:
+def ranking_from_composite(composite: pd.DataFrame, capacity: pd.DataFrame, inputs: dict | None = None) -> pd.DataFrame:
     """The published ranking: one row per street of the year with the fixed columns."""
     wide = capacity.pivot_table(index=["street_code", "year"], columns="capacity", values="score", aggfunc="first")
     wide = wide.reindex(columns=list(CAPACITIES)).rename(columns={c: f"score_{c}" for c in CAPACITIES}).reset_index()
     df = composite.merge(wide, on=["street_code", "year"], how="left")
     df = df.sort_values(["rank", "street_code"], na_position="last", kind="stable")
+    df = df.assign(n_imputed=df["n_indicators_imputed"], is_sample_data=bool((inputs or {}).get("is_sample_data")))
     out = df[RANKING_COLUMNS].copy()
     out["year"] = out["year"].astype("int64")
     for c in ("rank", "rank_change"):
         out[c] = out[c].astype("Int64")
+    out["n_imputed"] = out["n_imputed"].astype("int64")
     for c in ["composite_score", *[f"score_{k}" for k in CAPACITIES]]:
         out[c] = out[c].astype("float64").round(2)
+    out["data_coverage"] = out["data_coverage"].astype("float64").round(4)
+    out["is_sample_data"] = out["is_sample_data"].astype(bool)
     return out.reset_index(drop=True)
+
+
+def _row(con, sql: str, params) -> dict:
+    df = _df(con, sql, params)
+    if not len(df):
+        return {}
+    return {k: (None if (not isinstance(v, (list, dict)) and pd.isna(v)) else (v.item() if hasattr(v, "item") else v))
+            for k, v in df.iloc[0].to_dict().items()}
 
 
 def load_year(con, year: int, *, warehouse: str = "") -> YearData:
@@ -176,11 +217,13 @@ def load_year(con, year: int, *, warehouse: str = "") -> YearData:
     dim_capacity = _df(con, "select * from marts.dim_capacity order by sort_order")
     dim_indicator = _df(con, "select * from marts.dim_indicator order by sort_order, indicator_id")
     versions = sorted(set(composite["methodology_version"].dropna().astype(str)))
+    release = _row(con, "select * from marts.fct_year_coverage where year = ?", [year])
+    inputs = _row(con, "select * from marts.dim_release_inputs where year = ?", [year])
     return YearData(
-        year=year, ranking=ranking_from_composite(composite, capacity), composite=composite, capacity=capacity,
+        year=year, ranking=ranking_from_composite(composite, capacity, inputs), composite=composite, capacity=capacity,
         indicators=indicators, inventory=inventory, street_year=street_year, history=history,
         capacity_history=capacity_history, streets=streets, dim_capacity=dim_capacity, dim_indicator=dim_indicator,
-        quality=quality_rows(con, year), warehouse=warehouse, methodology_versions=versions,
+        quality=quality_rows(con, year), release=release, inputs=inputs, warehouse=warehouse, methodology_versions=versions,
     )
 
 
@@ -188,18 +231,24 @@ def panel_frame(con) -> pd.DataFrame:
     """All years, long form: one row per street, year and measure (composite or a capacity)."""
     check_marts(con)
     comp = _df(con, """
-        select year, street_code, street_name, district_name, 'composite' as measure, '综合得分' as measure_zh,
-               composite_score as score, rank, n_ranked::bigint as n_ranked, tier, rank_change, is_ranked, methodology_version
-        from marts.fct_composite_score""")
+        select c.year, c.street_code, c.street_name, c.district_name, 'composite' as measure, '综合得分' as measure_zh,
+               c.composite_score as score, c.rank, c.n_ranked::bigint as n_ranked, c.tier, c.rank_change, c.is_ranked,
+               c.rank_status, c.data_coverage, c.n_indicators_imputed::bigint as n_imputed, c.release_status,
+               coalesce(i.is_sample_data, false) as is_sample_data, c.methodology_version
+        from marts.fct_composite_score c left join marts.dim_release_inputs i using (year)""")
     cap = _df(con, """
         select c.year, c.street_code, s.street_name, s.district_name, c.capacity as measure, c.capacity_name_zh as measure_zh,
                c.score, c.rank, c.n_ranked, null::varchar as tier, null::bigint as rank_change, c.rank is not null as is_ranked,
-               c.methodology_version
-        from marts.fct_capacity_score c join marts.dim_street s using (street_code)""")
+               k.rank_status, k.data_coverage, c.n_indicators_imputed::bigint as n_imputed, k.release_status,
+               coalesce(i.is_sample_data, false) as is_sample_data, c.methodology_version
+        from marts.fct_capacity_score c join marts.dim_street s using (street_code)
+        join marts.fct_composite_score k using (street_code, year)
+        left join marts.dim_release_inputs i using (year)""")
     df = pd.concat([comp, cap], ignore_index=True)
     order = {m: i for i, m in enumerate(["composite", *CAPACITIES])}
     df = df.assign(_o=df["measure"].map(order)).sort_values(["year", "_o", "rank", "street_code"], na_position="last").drop(columns="_o")
     df["score"] = df["score"].astype("float64").round(4)
-    for c in ("rank", "n_ranked", "rank_change"):
+    df["data_coverage"] = df["data_coverage"].astype("float64").round(4)
+    for c in ("rank", "n_ranked", "rank_change", "n_imputed"):
         df[c] = df[c].astype("Int64")
     return df.reset_index(drop=True)

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from jinchengtuo.publication import charts
 from jinchengtuo.publication.data import CAPACITIES, YearData
 
-PUBLICATION_VERSION = "pub-1"
+PUBLICATION_VERSION = "pub-2"
 SOURCES_TOKEN = "<JCT-SOURCES-PREFIX>"  # '<' never survives escaping, so only our links carry it
 
 _env = jinja2.Environment(
@@ -82,17 +82,78 @@ def _by_street(df: pd.DataFrame) -> dict[str, list[dict]]:
     return out
 
 
+RANK_STATUS_LABELS = {
+    "ranked": "已排名 ranked",
+    "provisional": "暂定排名 provisional",
+    "insufficient_data": "数据不足 insufficient data",
+}
+
+
+def pct(v) -> str:
+    return "—" if _missing(v) else f"{100 * float(v):.0f}%"
+
+
+def _sample(data: YearData) -> dict | None:
+    """What the sample banner says, from marts.dim_release_inputs (None: every input is real)."""
+    if not data.is_sample:
+        return None
+    i = data.inputs
+    parts = [p.strip() for p in str(i.get("synthetic_inputs") or "").split(";") if p.strip()]
+    return {"label": i.get("sample_label") or charts.SAMPLE_MARK, "parts": parts,
+            "corpus": bool(i.get("is_sample_corpus")), "census": bool(i.get("is_census_synthetic")),
+            "population": bool(i.get("is_population_sample")), "area": bool(i.get("is_area_synthetic"))}
+
+
 def _common(data: YearData, revision: int, published_at: str) -> dict:
     n_ind = (data.dim_indicator[data.dim_indicator.get("is_scored", True) == True]  # noqa: E712
              .groupby("capacity").size() if "is_scored" in data.dim_indicator else data.dim_indicator.groupby("capacity").size())
     caps = [{**c, "n_indicators": int(n_ind.get(c["capacity"], 0))} for c in _records(data.dim_capacity)]
+    release = {"status": data.release.get("release_status") or "provisional", "reason": data.release.get("release_reason"),
+               "provisional": data.is_provisional}
     return dict(year=data.year, revision=revision, published_at=published_at, methodology_version=data.methodology_version,
-                publication_version=PUBLICATION_VERSION, capacities=caps, fmt=fmt, fmt0=fmt0, fmtv=fmtv, signed=signed)
+                publication_version=PUBLICATION_VERSION, capacities=caps, fmt=fmt, fmt0=fmt0, fmtv=fmtv, signed=signed, pct=pct,
+                sample=_sample(data), release=release, rank_status_labels=RANK_STATUS_LABELS)
+
+
+def _synthetic_sources(data: YearData, street: dict | None = None) -> set[str]:
+    """The derived measures that are synthetic in this release (for one street: its own area flag)."""
+    i = data.inputs
+    out = set()
+    if i.get("is_census_synthetic") or i.get("is_population_sample"):
+        out.add("population")
+    if street is not None:
+        if street.get("is_area_synthetic"):
+            out.add("area_km2")
+    elif i.get("is_area_synthetic"):
+        out.add("area_km2")
+    return out
+
+
+def _uses(data: YearData, indicator_id: str, synthetic: set[str]) -> bool:
+    """True when the indicator (or context measure) is computed from a synthetic measure."""
+    if not synthetic or "source_fields" not in data.dim_indicator:
+        return False
+    row = data.dim_indicator.loc[data.dim_indicator["indicator_id"] == indicator_id, "source_fields"]
+    if not len(row):
+        return False
+    return bool({f.strip() for f in str(row.iloc[0]).split(";")} & synthetic)
+
+
+def _mark_charts(data: YearData, svgs: dict[str, str | None], document_charts: tuple[str, ...] = ("coverage",)) -> dict:
+    """Stamp every chart drawn from sample or synthetic inputs. Charts of the document inventory only
+    are marked when the documents are a sample; the others whenever any input is synthetic."""
+    sample = _sample(data)
+    out = {}
+    for name, svg in svgs.items():
+        uses = sample is not None and (sample["corpus"] if name in document_charts else True)
+        out[name] = Markup(charts.mark_sample(svg)) if (svg and uses) else (Markup(svg) if svg else None)
+    return out
 
 
 def render_report(data: YearData, *, revision: int, published_at: str) -> str:
     comp = data.composite
-    rows = data.ranking.merge(comp[["street_code", "tier_band", "rank_status"]], on="street_code", how="left")
+    extra = [c for c in ("tier_band", "is_tied", "n_indicators_imputed") if c in comp]
+    rows = data.ranking.merge(comp[["street_code", *extra]], on="street_code", how="left")
     ranked = rows.dropna(subset=["rank"])
     districts = []
     for d, g in ranked.groupby("district_name"):
@@ -103,6 +164,10 @@ def render_report(data: YearData, *, revision: int, published_at: str) -> str:
     moved = ranked.dropna(subset=["rank_change"])
     inv = data.inventory
     statuses = [{"status": s, "n": int(n)} for s, n in inv["status"].value_counts().items()] if len(inv) else []
+    verification = []
+    if len(inv) and "verification" in inv:
+        counts = inv["verification"].fillna("unverifiable").value_counts()
+        verification = [{"verification": v, "n": int(counts.get(v, 0))} for v in ("verified", "inconsistent", "unverifiable")]
     cov = comp["data_coverage"].mean() if "data_coverage" in comp else float("nan")
     quality = None if data.quality is None else _records(data.quality)
     any_ranked = bool(len(ranked))
@@ -116,13 +181,25 @@ def render_report(data: YearData, *, revision: int, published_at: str) -> str:
         "rank_movement": charts.rank_movement(data.history),
         "coverage": charts.coverage(inv),
     }
+    # the headline names a winner only in a full ranking and only when the first place is not shared
+    top_rows = ranked[ranked["rank"] == 1]
+    if not any_ranked:
+        headline = {"kind": "none"}
+    elif data.is_provisional:
+        headline = {"kind": "provisional"}
+    elif len(top_rows) > 1:
+        headline = {"kind": "tie", "n": len(top_rows), "score": float(top_rows.composite_score.iloc[0])}
+    else:
+        headline = {"kind": "winner", "row": _records(top_rows)[0]}
+    n_insufficient = int((rows["rank_status"] == "insufficient_data").sum())
     tpl = _env.get_template("report.html.j2")
     return tpl.render(
-        **_common(data, revision, published_at), rows=_records(rows), top=_records(ranked.head(3)),
-        n_ranked=len(ranked), n_streets=len(rows), districts=districts,
+        **_common(data, revision, published_at), rows=_records(rows), headline=headline,
+        n_ranked=len(ranked), n_streets=len(rows), n_insufficient=n_insufficient, districts=districts,
         movers_up=_records(moved.nlargest(5, "rank_change")), movers_down=_records(moved.nsmallest(5, "rank_change")),
-        charts={k: Markup(v) if v else None for k, v in chart_svgs.items()},
-        inventory_total=len(inv), statuses=statuses, coverage_pct="—" if _missing(cov) else f"{100 * cov:.0f}%",
+        charts=_mark_charts(data, chart_svgs),
+        inventory_total=len(inv), statuses=statuses, verification=verification,
+        coverage_pct="—" if _missing(cov) else f"{100 * cov:.0f}%",
         quality=quality, quality_passed=sum(1 for q in quality or [] if q.get("passed")),
         method={k: ", ".join(sorted(set(comp[k].dropna().astype(str)))) or "—" for k in ("normalisation", "weighting", "aggregation")},
     )
@@ -188,13 +265,18 @@ def render_profiles(data: YearData, *, revision: int, published_at: str, documen
         c = comp.get(code)
         y = sy.get(code)
         s = {**street, "composite_score": None, "rank": None, "n_ranked": None, "tier": None, "tier_en": None,
-             "rank_in_district": None, "rank_status": "没有数据 no data for this year",
+             "rank_in_district": None, "rank_status": "insufficient_data", "rank_note": "没有数据 no data for this year",
+             "data_coverage": None, "n_indicators_imputed": None,
              "population": None if y is None else y.get("population"), "density": None if y is None else y.get("density_per_km2")}
         if c is not None:
-            for k in ("composite_score", "rank", "n_ranked", "tier", "tier_en", "rank_in_district", "rank_status"):
+            for k in ("composite_score", "rank", "n_ranked", "tier", "tier_en", "rank_in_district", "rank_status", "rank_note",
+                      "data_coverage", "n_indicators_imputed"):
                 v = c.get(k)
-                s[k] = None if v is None else (int(v) if k in ("rank", "n_ranked", "rank_in_district") else v)
-        mine = ind_by_street.get(code, [])
+                s[k] = None if v is None else (int(v) if k in ("rank", "n_ranked", "rank_in_district", "n_indicators_imputed") else v)
+        synthetic = _synthetic_sources(data, street)
+        s["synthetic_population"] = "population" in synthetic
+        s["synthetic_area"] = "area_km2" in synthetic
+        mine = [{**i, "is_synthetic": _uses(data, i["indicator_id"], synthetic)} for i in ind_by_street.get(code, [])]
         scored = [i for i in mine if i.get("counts_in_score") and i.get("gap") is not None]
         strengths = sorted((i for i in scored if i["gap"] > 0), key=lambda i: -i["gap"])[:3]
         weaknesses = sorted((i for i in scored if i["gap"] < 0), key=lambda i: i["gap"])[:3]
@@ -204,10 +286,13 @@ def render_profiles(data: YearData, *, revision: int, published_at: str, documen
         my_caps = caps_by_street.get(code, pd.Series(dtype=float))
         dist_caps = pd.Series({k: cap_dist.get((district, k)) for k in CAPACITIES}, dtype=float)
         chart = chart_maker.render(street["street_name"], my_caps, dist_caps, f"s{code}")
+        if data.is_sample:
+            chart = charts.mark_sample(chart)
         context = []
         for col, label in CONTEXT_FIELDS:
             if col in ctx_cols:
                 context.append({"label": label, "value": None if y is None else y.get(col),
+                                "is_synthetic": _uses(data, "CTX_" + col[len("ctx_"):], synthetic),
                                 "district_median": ctx_dist[col].get(district) if district in ctx_dist.index else None,
                                 "city_median": ctx_city.get(col)})
         docs = []

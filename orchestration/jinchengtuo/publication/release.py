@@ -338,6 +338,12 @@ def publish_data(data: YearData, *, reports_root: Path, documents_root: Path | N
         "publication_code_sha256": code_hash(),
         "fingerprint": fingerprint, "warehouse": data.warehouse,
         "n_streets": int(len(data.ranking)), "n_ranked": int(data.ranking["rank"].notna().sum()),
+        # what the release may claim: a full ranking or provisional (coverage gates), and whether
+        # it is built on sample or synthetic inputs (marts.fct_year_coverage, marts.dim_release_inputs)
+        "release_status": data.release.get("release_status"), "release_reason": data.release.get("release_reason"),
+        "is_sample_data": data.is_sample, "sample_label": data.inputs.get("sample_label"),
+        "synthetic_inputs": data.inputs.get("synthetic_inputs"),
+        "n_insufficient_data": int((data.ranking["rank_status"] == "insufficient_data").sum()),
         "changes": _changes(previous, rev_dir / str(latest_n) if latest_n else None, data, documents),
         "files": _checksums(in_revision), "current_files": _checksums(current),
         "source_documents": documents,

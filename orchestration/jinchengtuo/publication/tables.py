@@ -35,7 +35,9 @@ LABELS_ZH = {
     "sample": "样例", "failed_expectations": "未通过的期望", "checked_at": "检查时间", "name_zh": "名称", "name_en": "Name", "direction": "方向",
     "weight_in_capacity": "维度内权重", "formula": "公式", "unit": "单位", "rationale": "理由", "description_zh": "说明",
     "is_scored": "是否计分", "rank_status": "排名状态", "rank_in_district": "区内排名", "data_coverage": "数据覆盖率",
-    "item": "项目", "value": "内容",
+    "item": "项目", "value": "内容", "rank_note": "排名说明", "n_imputed": "插补指标数", "release_status": "发布状态",
+    "is_sample_data": "是否示例数据", "n_errors_failed": "未通过(错误)", "n_warnings_failed": "未通过(警告)", "n_results": "检查结果数",
+    "verification": "核验结果", "checks_passed": "核验通过数", "checks_failed": "核验未通过数", "issuer_name": "发文单位",
 }
 
 HEADER_FILL = PatternFill("solid", fgColor="8B1A1A")
@@ -102,8 +104,8 @@ def quality_summary(data: YearData) -> pd.DataFrame:
     if data.quality is None:
         return pd.DataFrame([{"check_name": "—", "table_name": "—", "severity": "—", "passed": None,
                               "failing_rows": None, "sample": "数据质量检查未运行 (not run)"}])
-    cols = [c for c in ["check_name", "table_name", "severity", "passed", "failing_rows", "failed_expectations", "sample", "checked_at"]
-            if c in data.quality]
+    cols = [c for c in ["check_name", "table_name", "severity", "passed", "n_errors_failed", "n_warnings_failed", "failing_rows",
+                        "failed_expectations", "sample", "checked_at"] if c in data.quality]
     return data.quality[cols]
 
 
@@ -111,6 +113,10 @@ def methodology_sheet(data: YearData) -> pd.DataFrame:
     rows = [
         {"item": "方法版本 methodology_version", "value": data.methodology_version},
         {"item": "年度 year", "value": data.year},
+        {"item": "发布状态 release_status", "value": ("排名 ranking" if not data.is_provisional else "暂定 provisional")
+                                                   + (f": {data.release.get('release_reason')}" if data.release.get("release_reason") else "")},
+        {"item": "示例数据 sample data", "value": ("示例数据 SAMPLE DATA: " + str(data.inputs.get("synthetic_inputs") or ""))
+                                               if data.is_sample else "否 no: every input is real"},
         {"item": "标准化 normalisation", "value": ", ".join(sorted(set(data.composite["normalisation"].dropna())))},
         {"item": "权重方法 weighting", "value": ", ".join(sorted(set(data.composite["weighting"].dropna())))},
         {"item": "合成方法 aggregation", "value": ", ".join(sorted(set(data.composite["aggregation"].dropna())))},
@@ -119,32 +125,38 @@ def methodology_sheet(data: YearData) -> pd.DataFrame:
     ]
     for r in data.dim_capacity.itertuples():
         rows.append({"item": f"{r.capacity} {r.name_zh} {r.name_en}", "value": f"weight {r.weight:g}"})
+    for k in ("min_ranked_share", "min_indicator_share", "min_capacities"):
+        if k in data.release:
+            rows.append({"item": f"年度门槛 year gate {k}", "value": f"{data.release[k]:g}"})
     return pd.DataFrame(rows)
 
 
 def write_xlsx(data: YearData, path: Path) -> None:
     wb = Workbook()
     wb.remove(wb.active)
-    _sheet(wb, "ranking", data.ranking, title_zh="街道治理能力观评榜 ranking")
+    sample = " · 示例数据 SAMPLE DATA" if data.is_sample else ""
+    provisional = " · 暂定 PROVISIONAL" if data.is_provisional else ""
+    _sheet(wb, "ranking", data.ranking, title_zh="街道治理能力观评榜 ranking" + provisional + sample)
     cap_cols = ["street_code", "capacity", "capacity_name_zh", "score", "rank", "n_ranked", "capacity_weight",
                 "composite_contribution", "n_indicators_counted", "n_indicators_imputed", "methodology_version"]
     cap = data.capacity[[c for c in cap_cols if c in data.capacity]].merge(
         data.streets[["street_code", "street_name", "district_name"]], on="street_code", how="left")
     cap = cap[["street_code", "street_name", "district_name", *[c for c in cap_cols[1:] if c in cap]]]
-    _sheet(wb, "capacity_scores", cap, title_zh="能力得分 capacity scores")
+    _sheet(wb, "capacity_scores", cap, title_zh="能力得分 capacity scores" + provisional + sample)
     ind_cols = ["street_code", "indicator_id", "capacity", "indicator_name_zh", "indicator_name_en", "raw_value", "is_imputed",
                 "imputation_method", "imputed_from_year", "is_treated", "normalised_value", "weight", "counts_in_score",
                 "source_documents", "methodology_version"]
     _sheet(wb, "indicator_values", data.indicators[[c for c in ind_cols if c in data.indicators]],
-           title_zh="指标值（含插补标记） indicator values with imputation flags", number_formats={"raw_value": "0.####"})
+           title_zh="指标值（含插补标记） indicator values with imputation flags" + provisional + sample, number_formats={"raw_value": "0.####"})
     inv_cols = ["street_code", "street_name", "district_name", "doc_type", "file_name", "source_path", "status", "reason",
-                "is_correction", "is_misfiled", "n_values", "n_errors", "n_warnings", "published_date", "source_file_sha256"]
-    _sheet(wb, "document_inventory", data.inventory[[c for c in inv_cols if c in data.inventory]], title_zh="文件清单 document inventory")
-    _sheet(wb, "data_quality", quality_summary(data), title_zh="数据质量 data quality")
-    _sheet(wb, "methodology", methodology_sheet(data), title_zh="方法说明 methodology")
+                "is_correction", "is_misfiled", "n_values", "n_errors", "n_warnings", "verification", "checks_passed", "checks_failed",
+                "issuer_name", "published_date", "source_file_sha256"]
+    _sheet(wb, "document_inventory", data.inventory[[c for c in inv_cols if c in data.inventory]], title_zh="文件清单 document inventory" + provisional + sample)
+    _sheet(wb, "data_quality", quality_summary(data), title_zh="数据质量 data quality" + provisional + sample)
+    _sheet(wb, "methodology", methodology_sheet(data), title_zh="方法说明 methodology" + provisional + sample)
     fw_cols = ["indicator_id", "capacity", "name_zh", "name_en", "direction", "weight", "weight_in_capacity", "is_scored",
                "formula", "unit", "rationale", "methodology_version"]
-    _sheet(wb, "framework", data.dim_indicator[[c for c in fw_cols if c in data.dim_indicator]], title_zh="指标体系 indicator framework")
+    _sheet(wb, "framework", data.dim_indicator[[c for c in fw_cols if c in data.dim_indicator]], title_zh="指标体系 indicator framework" + provisional + sample)
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME
     wb.properties.creator = "jinchengtuo"
