@@ -224,6 +224,8 @@ def read_pdf(data: bytes, words: list | None = None) -> list[Block]:
         raise UnreadableDocument(f"PDF declares {declared:,} objects (limit {MAX_PDF_OBJECTS:,}): refused unparsed")
     try:
         doc = pymupdf.open(stream=data, filetype="pdf")
+    except MemoryError:
+        raise  # over the memory budget: the worker reports it (corpus.DocumentPool)
     except Exception as exc:
         raise UnreadableDocument(f"damaged or truncated PDF ({exc})") from exc
     if doc.xref_length() > MAX_PDF_OBJECTS or doc.page_count > MAX_PDF_PAGES:
@@ -387,6 +389,8 @@ def read_docx(data: bytes) -> list[Block]:
     check_archive(data, "DOCX")  # before python-docx inflates any part
     try:
         document = docx.Document(io.BytesIO(data))
+    except MemoryError:
+        raise  # over the memory budget: the worker reports it (corpus.DocumentPool)
     except Exception as exc:
         raise UnreadableDocument(f"DOCX cannot be opened ({exc})") from exc
     # heading styles by id, looked up once: `paragraph.style` resolves the style part per call
