@@ -2,7 +2,9 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+# not exported: the CLI picks the Dagster home of the warehouse (config.dagster_home); a DAGSTER_HOME
+# given in the environment is still passed on and used
+DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: install run test ui docs sample bench clean
@@ -36,8 +38,14 @@ run: sample
 test: install
 	$(BIN)/python -m pytest -q
 
+# the Dagster home of the warehouse (JCT_WAREHOUSE; DAGSTER_HOME when set), with the shipped settings
 ui: install
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	@home=$$($(BIN)/python -c 'from jinchengtuo.refresh import ensure_dagster_home; print(ensure_dagster_home())'); \
+	echo "Dagster UI: http://127.0.0.1:3000  (DAGSTER_HOME=$$home)"; \
+	echo "  Automation (left bar): schedule annual_refresh_schedule (15 September) and sensor sources_sensor (new or changed"; \
+	echo "  files under sources/) start switched on and run while this process (its daemon) runs; switch them there."; \
+	echo "  Runs: every refresh, with its sources/warehouse/reports tags. Stuck run? .venv/bin/jinchengtuo doctor --heal"; \
+	DAGSTER_HOME=$$home $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 docs: install
 	$(BIN)/jinchengtuo docs

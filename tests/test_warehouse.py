@@ -2,6 +2,7 @@
 end to end on a temporary warehouse (reference and census only: fast)."""
 
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -229,17 +230,32 @@ def test_scoring_method_options_reach_dbt_as_vars():
     assert dg.validate_run_config(job, run_config)  # the dbt asset takes the vars as run config
 
 
-def test_a_year_outside_the_partitions_is_refused_not_dropped(monkeypatch):
+def test_a_year_outside_the_partitions_is_refused_not_dropped():
     from jinchengtuo.defs import automation
+    from jinchengtuo.defs.partitions import FIRST_YEAR, current_year, year_partitions
 
-    monkeypatch.setattr(automation.year_partitions, "get_partition_keys", lambda *a, **k: ["2020", "2021"])
-    assert automation.range_tags(["2021", "2020"]) == {"dagster/asset_partition_range_start": "2020",
+    keys = year_partitions.get_partition_keys()
+    # every past year and the current one, computed when asked: a new year needs no code reload
+    assert keys[0] == str(FIRST_YEAR) and keys[-1] == str(current_year()) and "2017" in keys
+    assert automation.range_tags(["2021", "2017"]) == {"dagster/asset_partition_range_start": "2017",
                                                        "dagster/asset_partition_range_end": "2021"}
-    # a refresh of 2020 and 2022 would otherwise run over 2020 alone and look like a success
-    with pytest.raises(ValueError, match=r"year\(s\) 2022 not in the sources \(years found: 2020, 2021"):
-        automation.range_tags(["2020", "2022"])
+    # a refresh of a year that has not come is refused with its reason, never run over the others
+    with pytest.raises(ValueError, match=rf"{current_year() + 1} is after the current year {current_year()}"):
+        automation.range_tags(["2020", str(current_year() + 1)])
+    with pytest.raises(ValueError, match=r"year\(s\) 1999 not in the sources"):
+        automation.range_tags(["1999", "2020"])
     with pytest.raises(ValueError, match="no year to refresh"):
         automation.range_tags([])
+
+
+def test_one_rule_for_the_years_published():
+    from jinchengtuo.defs.partitions import current_year, publishable_years
+
+    now = current_year()
+    assert publishable_years([2017, 2020, now + 1]) == ([2017, 2020], {now + 1: publishable_years([], [now + 1])[1][now + 1]})
+    years, refused = publishable_years([2017, 2020], [2020, 2019, now + 2])
+    assert years == [2020] and set(refused) == {2019, now + 2}
+    assert "no document reports on it" in refused[2019] and "after the current year" in refused[now + 2]
 
 
 def test_sources_sensor_requests_the_years_of_changed_files(tmp_path, monkeypatch):
@@ -250,8 +266,7 @@ def test_sources_sensor_requests_the_years_of_changed_files(tmp_path, monkeypatc
     (sources / "documents" / "2022").mkdir(parents=True)
     (sources / "documents" / "2021" / "a.pdf").write_bytes(b"%PDF-1.4 a")
     monkeypatch.setenv("JCT_SOURCES", str(sources))
-    keys = ["2021", "2022"]
-    monkeypatch.setattr(automation.year_partitions, "get_partition_keys", lambda *a, **k: keys)
+    keys = automation.year_partitions.get_partition_keys()
 
     ctx = dg.build_sensor_context(cursor=None)
     first = automation.sources_sensor(ctx)
@@ -271,5 +286,33 @@ def test_sources_sensor_requests_the_years_of_changed_files(tmp_path, monkeypatc
     (sources / "census").mkdir()
     (sources / "census" / "x.csv").write_text("街道,常住人口\n", encoding="utf-8")
     request = automation.sources_sensor(dg.build_sensor_context(cursor=ctx.cursor))
-    assert request.tags["dagster/asset_partition_range_start"] == "2021"  # census touches every year
-    assert request.tags["dagster/asset_partition_range_end"] == "2022"
+    assert request.tags["dagster/asset_partition_range_start"] == keys[0]  # census touches every year
+    assert request.tags["dagster/asset_partition_range_end"] == keys[-1]
+    assert request.tags["jinchengtuo/sources"] == str(sources.resolve())  # the run says what it works on
+
+    # a new year's folder is requested at once (no reload); a year that has not come is never requested
+    from jinchengtuo.defs.partitions import current_year
+
+    (sources / "documents" / "2017").mkdir()
+    (sources / "documents" / "2017" / "c.html").write_text("<html>2017</html>", encoding="utf-8")
+    future = sources / "documents" / str(current_year() + 1)
+    future.mkdir()
+    (future / "d.html").write_text("<html>future</html>", encoding="utf-8")
+    ctx2 = dg.build_sensor_context(cursor=json.dumps({k: v for k, v in json.loads(ctx.cursor).items()}))
+    automation.sources_sensor(ctx2)  # census change again (cursor above): refreshes everything
+    ctx3 = dg.build_sensor_context(cursor=ctx2.cursor)
+    (sources / "documents" / "2017" / "e.html").write_text("<html>2017 e</html>", encoding="utf-8")
+    (future / "f.html").write_text("<html>future f</html>", encoding="utf-8")
+    request = automation.sources_sensor(ctx3)
+    assert request.tags["dagster/asset_partition_range_start"] == "2017"
+    assert request.tags["dagster/asset_partition_range_end"] == "2017"
+
+
+def test_dagster_state_follows_the_warehouse(tmp_path, monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.delenv("JCT_WAREHOUSE", raising=False)
+    assert config.dagster_home() == config.PROJECT_DIR / ".dagster_home"  # the default warehouse: as the README says
+    monkeypatch.setenv("JCT_WAREHOUSE", str(tmp_path / "w" / "variant.duckdb"))
+    assert config.dagster_home() == tmp_path / "w" / "variant.dagster_home"
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "explicit"))
+    assert config.dagster_home() == tmp_path / "explicit"  # set explicitly: always that one

@@ -19,16 +19,22 @@ app = typer.Typer(help="金秤砣 street governance observatory: documents in, a
 
 @app.command()
 def refresh(
-    year: Optional[list[int]] = typer.Option(None, "--year", "-y", help="Year(s) to publish (default: every year found in sources/). The warehouse is rebuilt for all years."),
+    year: Optional[list[int]] = typer.Option(None, "--year", "-y", help="Year(s) to publish (default: every year the documents report on). The warehouse is rebuilt for all years."),
     force: bool = typer.Option(False, "--force", help="Rebuild even when no input, code or configuration changed since the last release."),
     normalisation: Optional[str] = typer.Option(None, help="Scoring method option: goalposts (default), minmax_year or zscore."),
     weighting: Optional[str] = typer.Option(None, help="expert (default), equal, entropy or critic."),
     aggregation: Optional[str] = typer.Option(None, help="arithmetic (default) or geometric."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Dagster's and dbt's full log instead of the short progress display."),
 ) -> None:
-    """Run the annual refresh job (the same job the schedule runs): load, extract, build, check, release, publish."""
-    from jinchengtuo.refresh import run_refresh, up_to_date
+    """Run the annual refresh job (the same job the schedule runs): load, extract, build, check, release, publish.
 
-    typer.echo(f"sources:   {config.sources_dir()}\nwarehouse: {config.warehouse_path()}\nreports:   {config.reports_dir()}", err=True)
+    Runs of earlier refreshes whose process is gone (killed, out of memory) are marked failed first,
+    so that they hold no pool. Ends with a summary per year and per document."""
+    from jinchengtuo.refresh import ensure_dagster_home, format_summary, run_refresh_with_summary, up_to_date
+
+    home = ensure_dagster_home()
+    typer.echo(f"sources:   {config.sources_dir()}\nwarehouse: {config.warehouse_path()}\nreports:   {config.reports_dir()}\n"
+               f"dagster:   {home}", err=True)
     years = [str(y) for y in year] if year else None
     method_vars = _method_vars(normalisation, weighting, aggregation)
     if method_vars:
@@ -39,14 +45,28 @@ def refresh(
             typer.echo(f"nothing changed since the last release (inputs {fingerprint[:12]}): warehouse and reports are current; --force rebuilds", err=True)
             return
     try:
-        result = run_refresh(years, method_vars=method_vars)
+        result, summary = run_refresh_with_summary(years, method_vars=method_vars, verbose=verbose)
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)
+    typer.echo(format_summary(summary))
     if not result.success:
-        typer.echo("refresh FAILED: the published warehouse and reports were left as they were (see the ✘ lines above).", err=True)
+        typer.echo("refresh FAILED: what could not be done is kept as it was (see the ✘ lines above and the summary).", err=True)
         raise typer.Exit(1)
-    typer.echo(f"refresh done: {config.warehouse_path()}", err=True)
+
+
+@app.command()
+def doctor(
+    heal: bool = typer.Option(False, "--heal", help="Mark orphaned runs failed and free their pools (a refresh does this itself)."),
+) -> None:
+    """The state of the warehouse's Dagster instance, warehouse and releases: orphaned runs, pools in use,
+    an unfinished build, years published vs scored. Exit code 1 when something needs attention."""
+    from jinchengtuo.doctor import diagnose, format_report
+
+    report = diagnose(heal=heal)
+    typer.echo(format_report(report))
+    if report["problems"]:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -157,10 +177,12 @@ def docs(out: Path = typer.Option(None, help="Folder for the dbt documentation s
 
 @app.command()
 def publish(
-    year: Optional[list[int]] = typer.Option(None, "--year", "-y", help="Year(s) to publish (default: every year scored in the warehouse)."),
+    year: Optional[list[int]] = typer.Option(None, "--year", "-y", help="Year(s) to publish (default: every year the documents report on, as the refresh)."),
 ) -> None:
     """Publish reports/<year>/ and the panel from the published warehouse (no rebuild). A year whose
-    inputs did not change writes nothing; a changed year becomes a new revision."""
+    inputs did not change writes nothing; a changed year becomes a new revision. Which years are
+    published is the refresh's rule (defs/partitions.publishable_years)."""
+    from jinchengtuo.defs.partitions import publishable_years
     from jinchengtuo.publication import PublicationInputError, publish_panel, publish_years
     from jinchengtuo.publication.data import connect, published_years
 
@@ -168,12 +190,15 @@ def publish(
     try:
         con = connect(config.warehouse_path())
         try:
-            years = list(year) if year else published_years(con)
+            years, refused = publishable_years(published_years(con), list(year) if year else None)
         finally:
             con.close()
     except PublicationInputError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)
+    for y, why in refused.items():
+        typer.echo(f"error: {y}: not published: {why}", err=True)
+        failed += 1
     for y, res in publish_years(years):
         if isinstance(res, PublicationInputError):
             typer.echo(f"error: {y}: {res}", err=True)
@@ -181,7 +206,9 @@ def publish(
             continue
         state = "new revision" if res.changed else ("repaired" if res.repaired else "unchanged, nothing written")
         summary = f": {res.manifest['changes'].get('summary', '')}" if res.changed else ""
-        typer.echo(f"{y}: revision {res.revision} ({state}){summary} → {res.year_dir}")
+        status = res.manifest.get("release_status")
+        status = f", {status}" if status and status != "ranking" else ""
+        typer.echo(f"{y}: revision {res.revision} ({state}{status}){summary} → {res.year_dir}")
     panel = publish_panel()
     typer.echo(f"panel: {'written' if panel.changed else 'unchanged'} ({panel.n_rows} rows) → {panel.csv_path}")
     if failed:

@@ -4,6 +4,9 @@ JCT_SOURCES    raw inputs (documents, census, reference)      default: <project>
 JCT_WAREHOUSE  the published DuckDB warehouse file             default: <project>/warehouse/jinchengtuo.duckdb
 JCT_REPORTS    published ranking files and reports             default: <project>/reports
 JCT_CACHE      extraction cache (results keyed by file hash)   default: <warehouse dir>/cache
+DAGSTER_HOME   Dagster's run history and instance settings     default: <project>/.dagster_home for the
+               default warehouse, <warehouse dir>/<warehouse name>.dagster_home for any other, so a
+               variant or scratch warehouse never becomes the history of the main one
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ def sources_dir() -> Path:
 
 
 def warehouse_path() -> Path:
-    return _env_path("JCT_WAREHOUSE", PROJECT_DIR / "warehouse" / "jinchengtuo.duckdb")
+    return _env_path("JCT_WAREHOUSE", default_warehouse_path())
 
 
 def reports_dir() -> Path:
@@ -48,3 +51,18 @@ def census_dir() -> Path:
 
 def documents_dir() -> Path:
     return sources_dir() / "documents"
+
+
+def default_warehouse_path() -> Path:
+    return PROJECT_DIR / "warehouse" / "jinchengtuo.duckdb"
+
+
+def dagster_home() -> Path:
+    """Where the Dagster instance of the current warehouse lives (see the module doc)."""
+    explicit = os.environ.get("DAGSTER_HOME")
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    warehouse = warehouse_path()
+    if warehouse == default_warehouse_path().resolve():
+        return PROJECT_DIR / ".dagster_home"
+    return warehouse.parent / f"{warehouse.stem}.dagster_home"

@@ -1,5 +1,10 @@
 """The annual refresh: one job (the CLI, the schedule and the sensor all launch it), an annual
-schedule, and a sensor that notices new or changed files under sources/."""
+schedule, and a sensor that notices new or changed files under sources/.
+
+Both start switched on (default_status RUNNING): the schedule refreshes every year on 15
+September, the sensor refreshes the years whose files changed within a minute or two. They run
+while a Dagster daemon runs (`make ui` starts one); switch either off in the UI (Automation).
+"""
 
 
 import json
@@ -10,17 +15,19 @@ from pathlib import Path
 import dagster as dg
 
 from jinchengtuo import config
-from jinchengtuo.defs.partitions import year_partitions
+from jinchengtuo.defs.resources import path_tags
+from jinchengtuo.defs.partitions import current_year, future_year_reason, year_partitions
 
 REFRESH_JOB = "annual_refresh"
 WRITER_TAG = {"jinchengtuo/writes": "warehouse"}  # at most one such run at a time (dagster.yaml)
+
 
 refresh_job = dg.define_asset_job(
     REFRESH_JOB,
     selection=dg.AssetSelection.all(),
     # one process: a step per process would cost more in start-up than the work itself
     executor_def=dg.in_process_executor,
-    tags=WRITER_TAG,
+    tags={**WRITER_TAG, **path_tags()},  # the paths of the code location's environment
     description="Load sources, extract documents, build staging → marts with dbt, run the quality checks, "
     "release the warehouse atomically, publish the rankings of the requested years.",
 )
@@ -31,11 +38,13 @@ def range_tags(years: list[str]) -> dict[str, str]:
     keys = year_partitions.get_partition_keys()
     if not years:
         raise ValueError(f"no year to refresh (years found in the sources: {', '.join(keys) or 'none'})")
+    future = sorted(y for y in set(years) if y.isdigit() and int(y) > current_year())
+    if future:
+        raise ValueError("; ".join(future_year_reason(int(y)) for y in future))
     unknown = sorted(set(years) - set(keys))
     if unknown:
         # never clipped silently: a run over fewer years than asked would look like a success
-        raise ValueError(f"year(s) {', '.join(unknown)} not in the sources (years found: {', '.join(keys)}; the year "
-                         "partitions are read from sources/ when the code location loads: reload it after adding a year)")
+        raise ValueError(f"year(s) {', '.join(unknown)} not in the sources (the year partitions are {keys[0]}–{keys[-1]})")
     wanted = sorted(years)
     return {"dagster/asset_partition_range_start": wanted[0], "dagster/asset_partition_range_end": wanted[-1]}
 
@@ -44,11 +53,12 @@ def range_tags(years: list[str]) -> dict[str, str]:
     job=refresh_job,
     cron_schedule="0 3 15 9 *",  # 15 September: last year's final accounts are out by then
     execution_timezone="Asia/Shanghai",
-    description="Annual refresh of every year found in sources/ (final accounts are published mid-year).",
+    description="Annual refresh of every year the documents report on (final accounts are published mid-year).",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 def annual_refresh_schedule(context: dg.ScheduleEvaluationContext):
     keys = year_partitions.get_partition_keys()
-    return dg.RunRequest(run_key=f"annual-{context.scheduled_execution_time:%Y}", tags=range_tags(keys))
+    return dg.RunRequest(run_key=f"annual-{context.scheduled_execution_time:%Y}", tags={**range_tags(keys), **path_tags()})
 
 
 def _fingerprint(root: Path) -> dict[str, list]:
@@ -79,7 +89,9 @@ def years_of_changes(changed: list[str]) -> set[str] | None:
     return years
 
 
-@dg.sensor(job=refresh_job, minimum_interval_seconds=60, description="Requests a refresh of the years whose files under sources/ were added or changed.")
+@dg.sensor(job=refresh_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Requests a refresh of the years whose files under sources/ were added or changed (a new year "
+           "folder included: the year partitions need no reload).")
 def sources_sensor(context: dg.SensorEvaluationContext):
     current = _fingerprint(config.sources_dir())
     previous = json.loads(context.cursor) if context.cursor else None
@@ -93,13 +105,15 @@ def sources_sensor(context: dg.SensorEvaluationContext):
     keys = year_partitions.get_partition_keys()
     if years is None or "?" in years:
         years = set(keys)
-    new_years = sorted(y for y in years if y not in keys)
-    if new_years:
-        context.log.warning(f"new year folder(s) {new_years}: reload the code location to add their partitions")
+    refused = sorted(y for y in years if y not in keys)
+    if refused:
+        context.log.warning(f"year folder(s) {refused} outside the year partitions ({keys[0]}–{keys[-1]}): "
+                            + "; ".join(future_year_reason(int(y)) for y in refused if int(y) > current_year()))
     known = sorted(y for y in years if y in keys)
     if not known:
-        return dg.SkipReason(f"changes only in years not yet partitioned: {new_years}")
-    return dg.RunRequest(run_key=f"sources-{hash(tuple(changed)) & 0xFFFFFFFF:x}-{len(changed)}", tags=range_tags(known))
+        return dg.SkipReason(f"changes only in years that cannot be published: {refused}")
+    return dg.RunRequest(run_key=f"sources-{hash(tuple(changed)) & 0xFFFFFFFF:x}-{len(changed)}",
+                         tags={**range_tags(known), **path_tags()})
 
 
 defs = dg.Definitions(jobs=[refresh_job], schedules=[annual_refresh_schedule], sensors=[sources_sensor])

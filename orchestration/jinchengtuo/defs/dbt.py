@@ -5,6 +5,7 @@ UI graph reads like the architecture. dbt always writes the run's build copy of 
 """
 
 
+import contextlib
 import os
 import shutil
 import sys
@@ -48,6 +49,8 @@ def _manifest_is_stale(project: DbtProject) -> bool:
 if _manifest_is_stale(dbt_project):  # a fresh clone, or the dbt project changed: parse once
     dbt_project.preparer.prepare(dbt_project)
 
+DBT_LOG_DIR_TAG = "jinchengtuo/dbt_log_dir"  # set by `jinchengtuo refresh` (without --verbose)
+
 GROUP_BY_FOLDER = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
 
 
@@ -82,7 +85,14 @@ def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, wareho
     args = ["build"]
     if config.vars:
         args += ["--vars", config.vars]
-    with environment(JCT_WAREHOUSE=str(path)):
+    log_dir = context.run.tags.get(DBT_LOG_DIR_TAG)
+    with environment(JCT_WAREHOUSE=str(path)), contextlib.ExitStack() as stack:
+        if log_dir:
+            # the command line's short progress display: dbt's own log goes to a file, not the terminal
+            log_file = Path(log_dir) / f"dbt-{context.run.run_id[:8]}.log"
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            context.log.info(f"progress: dbt build: log in {log_file}")
+            stack.enter_context(contextlib.redirect_stdout(stack.enter_context(log_file.open("w", encoding="utf-8"))))
         yield from dbt.cli(args, context=context, target_path=Path(dbt_project.target_path)).stream()
 
 

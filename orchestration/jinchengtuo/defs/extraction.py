@@ -33,6 +33,7 @@ def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     if root.is_dir():
         from jinchengtuo.documents import extract_corpus
 
+        context.log.info(f"progress: reading the documents under {root} …")
         result = extract_corpus(
             root,
             streets=streets,
@@ -51,6 +52,9 @@ def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         n_issues = replace_table(con, "extraction_issue", issues)
         replace_table(con, "corpus", corpus_info(paths.sources_dir()))
         by_status = con.execute("select status, count(*) from raw.document group by 1 order by 2 desc").fetchall()
+    if stats:
+        context.log.info(f"progress: documents: {stats.get('files', n_docs)} file(s), {stats.get('cache_hits', 0)} from the cache, "
+                         f"{stats.get('read', 0)} read; " + ", ".join(f"{n} {s}" for s, n in by_status))
     status_md = "\n".join(f"- {s}: {n}" for s, n in by_status) or "- (no documents)"
     yield dg.MaterializeResult(
         asset_key=["raw", "document"],

@@ -14,6 +14,12 @@ from jinchengtuo.warehouse import build
 WRITER_POOL = "warehouse_writer"  # every step that writes the warehouse runs in this pool
 
 
+def path_tags(warehouse: Path | None = None) -> dict[str, str]:
+    """The sources, warehouse and reports a run works on (run tags, shown in the UI)."""
+    return {"jinchengtuo/sources": str(config.sources_dir()), "jinchengtuo/warehouse": str(warehouse or config.warehouse_path()),
+            "jinchengtuo/reports": str(config.reports_dir())}
+
+
 class WarehouseResource(dg.ConfigurableResource):
     """The DuckDB warehouse. Writers work on their run's build copy, never the published file."""
 
@@ -22,6 +28,19 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def published(self) -> Path:
         return Path(self.published_path).resolve() if self.published_path else config.warehouse_path()
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Every run that uses the warehouse says which paths it worked on (a run launched from the
+        UI's asset graph has no job tags): run tags added once, at the start."""
+        run, instance = context.dagster_run, context.instance
+        if run is None or instance is None:
+            return
+        missing = {k: v for k, v in path_tags(self.published).items() if run.tags.get(k) != v}
+        if missing:
+            try:
+                instance.add_run_tags(run.run_id, missing)
+            except Exception as exc:  # tags are information: never fail a run for them
+                context.log.warning(f"run tags not added: {exc}")
 
     def build_file(self, run_id: str) -> Path:
         return build.ensure_build(self.published, run_id)
