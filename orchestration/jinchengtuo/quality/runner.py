@@ -220,6 +220,9 @@ def _build_docs(ctx, suite_uid: str, docs_dir: Path) -> tuple[Path, Path | None]
     newest = max(keys, key=lambda k: k.run_id.run_time) if keys else None
     resources = [ExpectationSuiteIdentifier(name=suite_uid)] + ([newest] if newest else [])
     ctx.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=resources)
+    from jinchengtuo.quality.docs import localize_site
+
+    localize_site(docs_dir)  # CDN stylesheets and scripts -> the vendored copies: the site works offline
     page = None
     if newest:
         urls = ctx.get_docs_sites_urls(resource_identifier=newest, site_name=DOCS_SITE)
