@@ -85,8 +85,9 @@ def extract(
     document's verification. The exit code is 1 when a file could not be read or was refused."""
     import json
 
-    from jinchengtuo.documents import extract_file, list_documents
+    from jinchengtuo.documents import list_documents
     from jinchengtuo.documents.catalog import label
+    from jinchengtuo.documents.corpus import extract_files_bounded
     from jinchengtuo.reference import StreetDirectory
 
     if directory == "shenzhen":
@@ -107,8 +108,8 @@ def extract(
             typer.echo(f"error: {target}: no such file or folder", err=True)
             failed += 1
             continue
-        for path in files:
-            result = extract_file(path, documents_root=root, streets=streets)
+        # each document read in a worker under its time and memory budget: a hostile file fails, the others go on
+        for path, result in zip(files, extract_files_bounded(files, documents_root=root, streets=streets)):
             for i in result.issues:
                 if i["severity"] in ("error", "warning"):
                     typer.echo(f"{i['severity']}: {i['message']}", err=True)
