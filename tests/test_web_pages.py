@@ -177,3 +177,22 @@ def test_work_summary_about_2025_with_multiplied_units(tmp_path, streets):
     assert v["ws_volunteers"] == 68000
     assert "ws_emergency_drills" not in v  # 近百场 is approximate; the 2026 plan's 40场 is a target
 
+
+
+def test_pre_2019_report_in_the_older_section_layout(tmp_path, streets):
+    # before the 2019 template: seven sections, the figures in sentences, headings as bold paragraphs
+    page = """<html><head><meta charset="utf-8"><title>沙头街道办事处2018年政府信息公开工作年度报告</title></head><body>
+<p style="font-weight:bold">一、概述</p><p>2018年，沙头街道办事处不断完善政府信息公开制度。</p>
+<p style="font-weight:bold">二、主动公开政府信息情况</p><p>全年主动公开政府信息418条。</p>
+<p style="font-weight:bold">三、依申请公开政府信息情况</p>
+<p>2018年共受理政府信息公开申请7件，上年结转1件；其中予以公开5件，部分公开1件，不予公开0件，2件仍在法定办理期限内。</p>
+<p style="font-weight:bold">五、因政府信息公开申请行政复议、提起行政诉讼的情况</p>
+<p>全年因政府信息公开申请被申请行政复议2件，被提起行政诉讼1件。</p>
+<p>沙头街道办事处</p><p>2019年1月28日</p></body></html>"""
+    res = _extract(tmp_path, streets, "t20190128_1.html", page.encode("utf-8"))
+    assert (res.doc_type, res.street_code, res.year) == ("info_disclosure", "440304005", 2018)
+    v = _values(res)
+    assert (v["od_items_published"], v["rq_new"], v["rq_carried_in"], v["rq_granted"], v["rq_partly"]) == (418, 7, 1, 5, 1)
+    assert (v["rq_denied"], v["rq_carried_out"]) == (0, 2)
+    # the heading names 行政诉讼 too: it never runs into the sentence's first figure
+    assert (v["rv_total"], v["lt_total"]) == (2, 1)

@@ -670,10 +670,19 @@ def final_accounts(sy: StreetYear, r: random.Random, *, corrected: bool = False,
         paras.append(f"四、财政拨款收入支出决算总体情况说明\n{name}{year}年度财政拨款收入、支出总计{wan_text(sy.gpb + f0)}万元。")
         structure = "；".join(f"{CLASSES[c][0]}（类）{wan_text(a)}万元，占{a / sy.gpb * 100:.2f}%" for c, a in sorted(gpb_by_class.items()) if a)
         rate = sy.gpb / sy.gpb_budget * 100 if sy.gpb_budget else 0.0
+        # the item-level lines that follow in real documents: initial budgets of single 项 (distractors
+        # of the document's initial budget), "X 万元" with a space as often printed
+        sp = " " if r.random() < 0.4 else ""
+        item_lines = ""
+        if r.random() < 0.6:
+            picked = sorted(sorted(sy.items, key=lambda it: -it.gpb)[:4], key=lambda it: it.code)
+            item_lines = "其中：" + "".join(
+                f"{i + 1}、{CLASSES[it.class_code][0]}（类）{it.kuan_name}（款）{it.name}（项）。年初预算为{wan_text(it.gpb_budget)}{sp}万元，"
+                f"支出决算为{wan_text(it.gpb)}万元。" for i, it in enumerate(picked))
         paras.append(f"五、一般公共预算财政拨款支出决算情况说明\n（一）一般公共预算财政拨款支出{wan_text(sy.gpb)}万元，"
                      f"占本年支出合计的{sy.gpb / total * 100:.2f}%。（二）主要用于以下方面：{structure}。"
                      f"（三）一般公共预算财政拨款支出年初预算为{wan_text(sy.gpb_budget)}万元，支出决算为{wan_text(sy.gpb)}万元，"
-                     f"完成年初预算的{rate:.2f}%。")
+                     f"完成年初预算的{rate:.2f}%。{item_lines}")
         paras.append(f"六、一般公共预算财政拨款基本支出决算情况说明\n一般公共预算财政拨款基本支出{wan_text(gpb_basic_total)}万元，"
                      f"其中：人员经费和公用经费构成详见基本支出决算表。")
         if t["total"] == 0:
@@ -912,6 +921,42 @@ def _web_page(b: Built, sy: StreetYear, r: random.Random) -> None:
         b.tag("web_inline_tags")
 
 
+def _disclosure_pre2019(b: Built, sy: StreetYear, r: random.Random, name: str) -> Built:
+    """A report about 2017 or 2018 in the older section layout (before the 2019 template): seven
+    sections in prose, no tables; request counts, reviews and lawsuits only in sentences."""
+    b.tag("web_pre2019_layout")
+    doc, v, d, year = b.doc, b.values, sy.disclosure, sy.year
+    req = d["requests"]
+    new, cin, cout = (sum(_req_row(req, k)) for k in ("new", "carried_in", "carried_out"))
+    granted, partly = sum(_req_row(req, "granted")), sum(_req_row(req, "partly"))
+    denied = sum(sum(_req_row(req, f"denied_{i}")) for i in range(DENIED_SUB))
+    unit = r.choice(["件", "宗"])
+    doc.p(f"本报告由{name}根据《中华人民共和国政府信息公开条例》编制，报告中所列数据统计期限自{year}年1月1日起至{year}年12月31日止。")
+    doc.p("一、概述", "h")
+    doc.p(f"{year}年，{name}认真落实政府信息公开各项要求，不断完善公开制度。")
+    doc.p("二、主动公开政府信息情况", "h")
+    doc.p(f"全年主动公开政府信息{d['items_published']}条，其中通过政府网站公开{max(0, d['items_published'] - r.randint(0, 9))}条。")
+    doc.p("三、依申请公开政府信息情况", "h")
+    doc.p(f"{year}年共受理政府信息公开申请{new}{unit}，上年结转{cin}{unit}；其中予以公开{granted}{unit}，部分公开{partly}{unit}，"
+          f"不予公开{denied}{unit}，{cout}{unit}仍在法定办理期限内。")
+    doc.p("四、政府信息公开的收费及减免情况", "h")
+    doc.p("本年度未收取任何信息检索、复制、邮寄等费用。")
+    doc.p("五、因政府信息公开申请行政复议、提起行政诉讼的情况", "h")
+    rv, lt = d["review"][4], d["lit_direct"][4] + d["lit_after"][4]
+    if rv == 0 and lt == 0:
+        b.tag("web_negated_zeros")
+        doc.p("全年未发生因政府信息公开申请提起的行政复议和行政诉讼。")
+    else:
+        doc.p(f"全年因政府信息公开申请被申请行政复议{rv}件，被提起行政诉讼{lt}件。")
+    doc.p("六、存在的主要问题及改进措施", "h")
+    doc.p("公开内容的针对性有待加强。")
+    doc.p("七、其他需要报告的事项", "h")
+    doc.p("无。")
+    v.update(od_items_published=d["items_published"], rq_new=new, rq_carried_in=cin, rq_granted=granted, rq_partly=partly,
+             rq_denied=denied, rq_carried_out=cout, rv_total=rv, lt_total=lt)
+    return b
+
+
 def info_disclosure(sy: StreetYear, r: random.Random, *, inconsistent: bool = False) -> Built:
     name, issuer_family = _web_name(sy, r, formal=True)
     year = sy.year
@@ -931,6 +976,8 @@ def info_disclosure(sy: StreetYear, r: random.Random, *, inconsistent: bool = Fa
     _web_page(b, sy, r)
     v = b.values
     doc.p(title, "title")
+    if year <= 2018:
+        return _disclosure_pre2019(b, sy, r, name)
     doc.p(f"本报告根据《中华人民共和国政府信息公开条例》要求，由{name}编制。本报告所列数据的统计期限自{year}年1月1日起至{year}年12月31日止。")
     doc.p("一、总体情况", "h")
     items = d["items_published"]

@@ -116,6 +116,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("web_approximate_beside", _WEB, "web", "an approximate figure beside the exact ones (300多篇, 近150条, 420余次)"),
     Family("web_lookalike_court_times", _RL, "web", "出庭应诉N次 beside the lawsuits in 宗"),
     Family("web_multiplied_units", _WS, "web", "multiplied units: 3.7万处, 1.25万家次, 6.8万人"),
+    Family("web_pre2019_layout", _ID, "web", "a 2017/2018 report in the older seven-section layout, figures in prose only"),
 )
 
 FAMILY_IDS: tuple[str, ...] = tuple(f.id for f in FAMILIES)

@@ -357,12 +357,8 @@ def read_html(data: bytes) -> HtmlDocument:
             top = el.find_parent("table")  # a data table holds no other table: its rows are its own
             if top is not None and id(top) in table_no:
                 table_sections.setdefault(table_no[id(top)], section)
-            elif el.find(["p", "div", "tr", "li"]):  # a page-layout row: its children are visited
-                continue
-        elif el.find(["p", "div", "tr", "li"]):  # containers: their children are visited
+        if el.find(["p", "div", "tr", "li"]):  # containers (a layout table's row, a Word cell): their children are visited
             continue
-        elif (row := el.find_parent("tr")) is not None and id(row.find_parent("table")) in table_no:
-            continue  # a data table's cell paragraph: read with its row, one line per row
         line = _element_text(el)
         if not line or (el.name != "tr" and _is_chrome_line(el, line)):
             continue

@@ -415,7 +415,8 @@ class _Num:
 
 
 _KEEP_BREAK_AFTER = "。；;！？!?:："
-_WRAP_MIN = 15  # a line this long without closing punctuation was wrapped by the layout
+_WRAP_MIN = 15
+_HEADING_LINE = re.compile(r"^[一二三四五六七八九十]+、[^，,。；;：:！？!?]{2,30}$")  # a line this long without closing punctuation was wrapped by the layout
 
 
 def _join_wrapped_lines(text: str) -> tuple[str, list[int]]:
@@ -442,6 +443,9 @@ def _join_wrapped_lines(text: str) -> tuple[str, list[int]]:
             and stripped[-1:] not in _KEEP_BREAK_AFTER
             and nxt != ""
             and not re.match(r"[一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）]|\d+[.、]", nxt)
+            # a section heading on its own line ('五、因政府信息公开申请行政复议、提起行政诉讼的情况')
+            # never runs into the sentence after it
+            and not _HEADING_LINE.match(stripped.strip())
         )
         if wrapped:
             # drop trailing spaces written before the break and the next line's indent
