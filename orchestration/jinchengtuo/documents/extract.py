@@ -486,7 +486,7 @@ def extract_file(path: Path, *, documents_root: Path, streets: StreetDirectory) 
     if street and folder_code and street != folder_code:
         issue("warning", "misfiled", f"{rel.as_posix()}: filed under street {folder_code} but the document is about {street}; attributed to {street}")
     if year and folder_year and year != folder_year:
-        issue("info", "year_differs_from_folder", f"{rel.as_posix()}: reports on {year}, filed under {folder_year}")
+        issue("warning", "year_differs_from_folder", f"{rel.as_posix()}: reports on {year}, filed under {folder_year}")
     res.issuer_name = issuer_name(blocks, title)
     if street is not None and res.issuer_name is None:
         res.issuer_name = streets.get(street).street_name
