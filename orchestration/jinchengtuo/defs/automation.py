@@ -93,6 +93,17 @@ def years_of_changes(changed: list[str]) -> set[str] | None:
            description="Requests a refresh of the years whose files under sources/ were added or changed (a new year "
            "folder included: the year partitions need no reload).")
 def sources_sensor(context: dg.SensorEvaluationContext):
+    # a refresh killed hard (kill -9, out of memory) leaves its run "started", holding its pool, and
+    # every run launched from the UI would queue behind it: the sensor heals such runs on every tick
+    from jinchengtuo.refresh import heal
+
+    try:
+        instance = context.instance
+    except Exception:  # a context built without an instance (unit tests of the cursor logic)
+        instance = None
+    if instance is not None:
+        for run_id, why in heal(instance):
+            context.log.warning(f"run {run_id} marked failed: {why}")
     current = _fingerprint(config.sources_dir())
     previous = json.loads(context.cursor) if context.cursor else None
     context.update_cursor(json.dumps(current))

@@ -120,6 +120,22 @@ def _fingerprint(data: YearData, documents_root: Path | None) -> str:
     return h.hexdigest()
 
 
+# the parts of a year's inputs (YearData frames), with what to call them in a change list
+INPUT_PARTS = {"ranking": "scores and ranks", "composite": "scores and ranks", "capacity": "capacity scores",
+               "indicators": "indicator values", "inventory": "documents of the year", "street_year": "street context (population, area)",
+               "history": "earlier years' scores", "streets": "street directory", "dim_capacity": "framework",
+               "dim_indicator": "framework", "quality": "quality results", "release": "coverage gates", "inputs": "sample/synthetic inputs"}
+
+
+def _input_parts(data: YearData) -> dict[str, str]:
+    """A hash per part of the year's inputs (YearData.fingerprint of that part alone), so that a
+    change list can say which part changed."""
+    import dataclasses
+
+    empty = {name: (dict() if name in ("release", "inputs") else pd.DataFrame()) for name in INPUT_PARTS}
+    return {name: dataclasses.replace(data, **{**empty, name: getattr(data, name)}).fingerprint()[:16] for name in INPUT_PARTS}
+
+
 def _source_documents(data: YearData) -> list[dict]:
     cols = ["source_path", "source_file_sha256", "street_code", "doc_type", "status"]
     inv = data.inventory[[c for c in cols if c in data.inventory]]
@@ -170,7 +186,15 @@ def _changes(previous: dict | None, prev_dir: Path | None, data: YearData, docum
     parts.append(f"{len(ranking_changes)} street(s) with a new score or rank")
     if not any(changes[k] for k in ("documents_added", "documents_removed", "documents_changed", "documents_status_changed")) \
             and "methodology_version" not in changes and "publication_code" not in changes and not ranking_changes:
-        parts = ["other inputs changed (indicator values, context or quality results); ranking unchanged"]
+        parts = ["ranking unchanged"]
+    before_parts = previous.get("input_parts") or {}
+    now_parts = _input_parts(data)
+    changed_parts = sorted({INPUT_PARTS[k] for k, v in now_parts.items() if before_parts and before_parts.get(k) != v})
+    if changed_parts:
+        changes["inputs_changed"] = changed_parts
+        parts.append("inputs changed: " + ", ".join(changed_parts))
+    elif parts == ["ranking unchanged"]:
+        parts.append("inputs changed (no per-part record in the previous revision)")
     changes["summary"] = "; ".join(parts)
     return changes
 
@@ -345,6 +369,7 @@ def publish_data(data: YearData, *, reports_root: Path, documents_root: Path | N
         "synthetic_inputs": data.inputs.get("synthetic_inputs"),
         "n_insufficient_data": int((data.ranking["rank_status"] == "insufficient_data").sum()),
         "changes": _changes(previous, rev_dir / str(latest_n) if latest_n else None, data, documents),
+        "input_parts": _input_parts(data),  # what the next revision's change list compares
         "files": _checksums(in_revision), "current_files": _checksums(current),
         "source_documents": documents,
     }
