@@ -105,6 +105,7 @@ final as (
             else extraction_reason
         end as reason,
         folder_street_code is not null and street_code is not null and folder_street_code <> street_code as is_misfiled,
+        folder_year is not null and year is not null and folder_year <> year as is_misfiled_year,
         extractor_version,
         extracted_at,
         issuer_name,

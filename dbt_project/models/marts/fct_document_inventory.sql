@@ -33,6 +33,8 @@ select
     inventory.published_date,
     inventory.is_correction,
     inventory.is_misfiled,
+    inventory.is_misfiled_year,
+    inventory.folder_year,
     inventory.folder_street_code,
     inventory.n_pages,
     inventory.n_values,
