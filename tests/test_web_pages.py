@@ -196,3 +196,20 @@ def test_pre_2019_report_in_the_older_section_layout(tmp_path, streets):
     assert (v["rq_denied"], v["rq_carried_out"]) == (0, 2)
     # the heading names 行政诉讼 too: it never runs into the sentence's first figure
     assert (v["rv_total"], v["lt_total"]) == (2, 1)
+
+
+def test_traditional_docx_prose_is_read_simplified(tmp_path, streets):
+    import io
+
+    import docx
+
+    d = docx.Document()
+    d.add_heading("園嶺街道辦事處2022年法治政府建設年度報告", level=1)
+    d.add_paragraph("2022年，街道共辦理行政處罰案件156宗，無行政訴訟敗訴案件，調解矛盾糾紛432宗。")
+    buf = io.BytesIO()
+    d.save(buf)
+    res = _extract(tmp_path, streets, "rol.docx", buf.getvalue())
+    assert (res.doc_type, res.street_code, res.year) == ("rule_of_law", "440304002", 2022)
+    v = _values(res)
+    assert (v["rl_enforcement_cases"], v["rl_litigation_lost"], v["rl_mediation_cases"]) == (156, 0, 432)
+    assert any(i["code"] == "converted_to_simplified" for i in res.issues)

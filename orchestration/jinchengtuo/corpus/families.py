@@ -127,6 +127,10 @@ BY_ID: dict[str, Family] = {f.id: f for f in FAMILIES}
 HELD_OUT: frozenset[str] = frozenset({"codes_split_columns", "summary_split_by_page"})
 
 
+# families that only reports about early years have: {family: first year without it}. A sample
+# corpus whose years all come later cannot show them (tests/test_corpus.py checks them apart).
+BEFORE_YEAR: dict[str, int] = {"web_pre2019_layout": 2019}
+
 # families that only an HTML rendering shows (a PDF or DOCX of the same document does not have them)
 HTML_ONLY: frozenset[str] = frozenset({"web_untitled_page", "web_traditional", "web_inline_tags"})
 

@@ -53,6 +53,11 @@ def to_simplified(text: str) -> tuple[str, bool]:
     return _converter(CONFIG).convert(text), True
 
 
+def simplify(text: str) -> str:
+    """Unconditional conversion (a part of a document already known to be traditional)."""
+    return _converter(CONFIG).convert(text) if text and not text.isascii() else text
+
+
 def to_simplified_chars(text: str) -> str:
     """Character-by-character conversion that keeps the length (offsets stay valid)."""
     if not text or text.isascii():

@@ -405,6 +405,10 @@ def read_docx(data: bytes) -> list[Block]:
             current.append(" ".join(c.text.strip() for c in row.cells))
     if current:
         blocks.append(Block(section, "\n".join(current)))
+    from jinchengtuo.documents.chinese import is_traditional, simplify
+
+    if blocks and is_traditional("\n".join(b.text for b in blocks)):  # a 繁體 document: its text read simplified
+        blocks = [Block(b.page, simplify(b.text), True) for b in blocks]
     return blocks
 
 
