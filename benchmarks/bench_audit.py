@@ -1,0 +1,66 @@
+"""How fast is the ranking audit? (run by hand; prints figures, asserts nothing)
+
+    .venv/bin/python benchmarks/bench_audit.py [N_RUNS ...]
+
+Synthetic indicator data (74 streets × 5 years × the framework's indicators, 10 % missing) and
+the full uncertainty model of scoring/audit.py (weights ±25 %, four weighting schemes, three
+normalisations, arithmetic / geometric / Copeland, imputation on/off, one indicator dropped).
+Targets (issue 12): 1,000 runs under 10 s and 10,000 runs under a minute on 2 cores.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+
+from jinchengtuo.scoring import Framework, Panel
+from jinchengtuo.scoring.audit import Audit, AuditConfig
+from jinchengtuo.scoring.framework import CAPACITIES
+
+YEARS = (2019, 2020, 2021, 2022, 2023)
+
+
+def synthetic_panel(fw: Framework, n_streets: int = 74) -> Panel:
+    rng = np.random.default_rng(0)
+    sc = fw.scored
+    values = rng.lognormal(0, 0.6, (len(YEARS), n_streets, len(sc)))
+    values[rng.random(values.shape) < 0.1] = np.nan
+    return Panel(np.array(YEARS), np.array([f"S{k:03d}" for k in range(n_streets)]),
+                 np.array([f"D{k % 10}" for k in range(n_streets)]), sc.indicator_id.to_numpy(),
+                 np.array([CAPACITIES.index(c) for c in sc.capacity]), sc.direction.to_numpy(float),
+                 sc.default_weight.to_numpy(float), values, np.full((len(YEARS), n_streets), 5.0))
+
+
+def main() -> None:
+    sizes = [int(a) for a in sys.argv[1:]] or [1000, 10000]
+    fw = Framework.load()
+    panel = synthetic_panel(fw)
+    print(f"panel: {panel.raw.shape[0]} years × {panel.raw.shape[1]} streets × {panel.raw.shape[2]} indicators")
+    t = time.perf_counter()
+    audit = Audit(panel, fw, config=AuditConfig())
+    print(f"setup (prepare × normalisations, scheme weights): {time.perf_counter() - t:.2f} s")
+    for n in sizes:
+        t = time.perf_counter()
+        ranks = audit.run(n)
+        unc = audit.rank_uncertainty(ranks)
+        el = time.perf_counter() - t
+        width = (unc.rank_p95 - unc.rank_p05).median()
+        print(f"uncertainty: {n:6d} runs in {el:6.2f} s = {n / el:7.0f} runs/s; median 90% interval width {width:.0f} places")
+    t = time.perf_counter()
+    conv = audit.convergence(1000)
+    print(f"convergence 1000 vs 2000 runs: max |Δp05| {conv['max_change_p05']:.0f}, max |Δp95| {conv['max_change_p95']:.0f} "
+          f"places ({time.perf_counter() - t:.2f} s)")
+    t = time.perf_counter()
+    sens = audit.sensitivity()
+    n_sobol = audit.config.sobol_base_samples * (len(audit.factor_groups()) + 2)
+    print(f"sensitivity: Sobol' ({n_sobol} runs) + drop-one-indicator in {time.perf_counter() - t:.2f} s")
+    print(sens[sens.analysis == "sobol"].groupby("factor")[["first_order", "total_order"]].mean().round(3).to_string())
+    t = time.perf_counter()
+    audit.coherence()
+    print(f"coherence: {time.perf_counter() - t:.2f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,541 @@
+"""The statistical audit of a ranking: rank intervals, sensitivity and coherence (issue 12).
+
+Domain code only (no Dagster, no dbt). It starts from the same inputs as the numpy reference
+scorer (`index.prepare` once per normalisation, `index.aggregate` for the nominal ranking and for
+the data-driven weighting schemes) and evaluates every Monte Carlo run at once on dense arrays
+(runs × years × streets × indicators, in chunks of runs); there is no Python loop over streets
+or over runs.
+
+One run is a set of choices a reasonable analyst could make:
+  * weights: the weighting scheme's indicator weights (expert / equal / entropy / critic) and the
+    framework's capacity weights, each multiplied by an independent factor 1 + noise·(2u − 1);
+  * normalisation (goalposts / minmax_year / zscore);
+  * aggregation: arithmetic, geometric, or Copeland (non-compensatory: street A beats street B
+    when the weighted majority of the indicators both report favours A; a street's score is its
+    wins minus its losses);
+  * imputation on or off (off: imputed cells are left out and each street's weights renormalise
+    over its own data; the normalisation bounds stay those of the imputed data);
+  * at most one indicator dropped.
+The audit varies the method, not who is ranked: only streets ranked by the nominal method (the
+coverage gates) are ranked in a run, and a street without a nominal rank gets no interval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from jinchengtuo.scoring.framework import CAPACITIES, Framework
+from jinchengtuo.scoring.index import EPS_TERM, Panel, aggregate, prepare
+from jinchengtuo.scoring.options import AGGREGATIONS, NORMALISATIONS, WEIGHTINGS, ScoringOptions
+
+AUDIT_AGGREGATIONS = AGGREGATIONS + ("copeland",)
+CATEGORICAL = ("weighting", "normalisation", "aggregation", "imputation", "dropped_indicator")
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    """What the uncertainty analysis varies. Every value is checked: a choice that cannot be
+    applied raises ValueError naming the option."""
+
+    n_runs: int = 1000
+    seed: int = 20240601
+    weight_noise: float = 0.25  # weights × U(1 − noise, 1 + noise)
+    weightings: tuple[str, ...] = WEIGHTINGS
+    normalisations: tuple[str, ...] = NORMALISATIONS
+    aggregations: tuple[str, ...] = AUDIT_AGGREGATIONS
+    imputation: tuple[bool, ...] = (True, False)
+    drop_indicators: bool = True
+    sobol_base_samples: int = 256  # SALib N (a power of 2); runs = N × (factors + 2)
+    chunk_runs: int = 250
+
+    def __post_init__(self) -> None:
+        def bad(name, value, why):
+            raise ValueError(f"audit option {name}={value!r} cannot be applied: {why}")
+
+        for name, allowed in (("weightings", WEIGHTINGS), ("normalisations", NORMALISATIONS),
+                              ("aggregations", AUDIT_AGGREGATIONS)):
+            values = tuple(getattr(self, name))
+            object.__setattr__(self, name, values)
+            if not values:
+                bad(name, values, "needs at least one value")
+            for v in values:
+                if v not in allowed:
+                    bad(name, v, f"not one of {', '.join(allowed)}")
+        imp = tuple(bool(v) for v in self.imputation)
+        object.__setattr__(self, "imputation", imp)
+        if not imp:
+            bad("imputation", imp, "needs at least one value (True / False)")
+        if not (isinstance(self.n_runs, (int, np.integer)) and self.n_runs >= 1):
+            bad("n_runs", self.n_runs, "must be a positive integer")
+        if not 0 <= self.weight_noise < 1:
+            bad("weight_noise", self.weight_noise, "must lie in [0, 1) so that every weight stays positive")
+        n = self.sobol_base_samples
+        if not (isinstance(n, (int, np.integer)) and n >= 2 and (n & (n - 1)) == 0):
+            bad("sobol_base_samples", n, "must be a power of 2 (Sobol' sequence)")
+        if self.chunk_runs < 1:
+            bad("chunk_runs", self.chunk_runs, "must be positive")
+
+    @classmethod
+    def fixed(cls, options: ScoringOptions, **kw) -> "AuditConfig":
+        """No perturbation at all: every run is the nominal method."""
+        return cls(weight_noise=0.0, weightings=(options.weighting,), normalisations=(options.normalisation,),
+                   aggregations=(options.aggregation,), imputation=(True,), drop_indicators=False, **kw)
+
+
+@dataclass
+class Design:
+    """Per-run choices (R runs): indices into the audit's lists."""
+
+    weight_mult: np.ndarray  # (R, I)
+    capacity_mult: np.ndarray  # (R, C)
+    weighting: np.ndarray  # (R,) int
+    normalisation: np.ndarray
+    aggregation: np.ndarray
+    imputation: np.ndarray
+    dropped: np.ndarray  # (R,) int, -1 = none
+
+    def take(self, sel) -> "Design":
+        return Design(*(getattr(self, f)[sel] for f in ("weight_mult", "capacity_mult", "weighting", "normalisation",
+                                                         "aggregation", "imputation", "dropped")))
+
+
+def _competition_ranks(score: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """(..., S) → competition ranks on the scorer's 6-decimal tie key, NaN when not eligible."""
+    ok = eligible & np.isfinite(score)
+    key = np.where(ok, np.floor(np.where(ok, score, 0.0) * 1e6 + 0.5), -np.inf)
+    better = (key[..., None, :] > key[..., :, None]) & ok[..., None, :]
+    return np.where(ok, 1.0 + better.sum(-1), np.nan)
+
+
+class Audit:
+    """The uncertainty, sensitivity and coherence analysis of one panel under one nominal method."""
+
+    def __init__(self, panel: Panel, framework: Framework, options: ScoringOptions | None = None,
+                 config: AuditConfig | None = None):
+        self.panel, self.framework = panel, framework
+        self.options = options or ScoringOptions()
+        self.config = config or AuditConfig()
+        cfg, opt = self.config, self.options
+        Y, S, I = panel.raw.shape
+        if cfg.drop_indicators and I < 2:
+            raise ValueError("audit option drop_indicators=True cannot be applied: the framework has fewer than 2 indicators")
+        self.C = len(CAPACITIES)
+        self.E = np.zeros((I, self.C))
+        self.E[np.arange(I), panel.capacity_index] = 1.0
+        self.cap_weight = framework.capacities.set_index("capacity").loc[list(CAPACITIES), "weight"].to_numpy(float)
+        # the nominal ranking, from the reference scorer itself
+        self.nominal_prep = prepare(panel, opt)
+        self.nominal = aggregate(self.nominal_prep, framework)
+        self.eligible = self.nominal.is_ranked & np.isfinite(self.nominal.composite)
+        # one prepared panel per normalisation; scheme weights per (normalisation, weighting)
+        self.norm_values = []  # per normalisation: (Y, S, I) normalised, NaN = does not count
+        self.scheme_w = np.zeros((len(cfg.normalisations), len(cfg.weightings), Y, I))
+        for n, norm in enumerate(cfg.normalisations):
+            prep = self.nominal_prep if norm == opt.normalisation else prepare(panel, opt.with_(normalisation=norm))
+            self.norm_values.append(prep.normalised)
+            for w, scheme in enumerate(cfg.weightings):
+                p = replace(prep, options=prep.options.with_(weighting=scheme))
+                self.scheme_w[n, w] = np.nan_to_num(aggregate(p, framework).base_weight)
+        self.has = self.nominal_prep.has
+        self.n_factors = I + self.C + len(CATEGORICAL)
+
+    # ---- designs ----------------------------------------------------------------------------
+    def design_from_unit(self, U: np.ndarray) -> Design:
+        """Map points of the unit hypercube (R, I + C + 5) onto run choices."""
+        cfg = self.config
+        Y, S, I = self.panel.raw.shape
+        C = self.C
+
+        def pick(u, k):
+            return np.minimum((u * k).astype(int), k - 1)
+
+        a = 2.0 * U - 1.0
+        k = I + C
+        return Design(1.0 + cfg.weight_noise * a[:, :I], 1.0 + cfg.weight_noise * a[:, I:k],
+                      pick(U[:, k], len(cfg.weightings)), pick(U[:, k + 1], len(cfg.normalisations)),
+                      pick(U[:, k + 2], len(cfg.aggregations)), pick(U[:, k + 3], len(cfg.imputation)),
+                      pick(U[:, k + 4], I + 1) - 1 if cfg.drop_indicators else np.full(len(U), -1))
+
+    def nominal_design(self, n: int) -> Design:
+        """n runs of the nominal method (indices of the nominal choices; options not in the audit
+        lists are refused)."""
+        cfg, opt = self.config, self.options
+        Y, S, I = self.panel.raw.shape
+
+        def index(name, values, v):
+            if v not in values:
+                raise ValueError(f"audit option {name}: the nominal {v!r} is not among {values}")
+            return np.full(n, values.index(v))
+
+        return Design(np.ones((n, I)), np.ones((n, self.C)), index("weightings", cfg.weightings, opt.weighting),
+                      index("normalisations", cfg.normalisations, opt.normalisation),
+                      index("aggregations", cfg.aggregations, opt.aggregation),
+                      index("imputation", cfg.imputation, True), np.full(n, -1))
+
+    # ---- the vectorised engine -------------------------------------------------------------
+    def ranks(self, design: Design) -> np.ndarray:
+        """(R, Y, S) ranks of every run (NaN = not ranked)."""
+        R = len(design.weighting)
+        Y, S, I = self.panel.raw.shape
+        out = np.full((R, Y, S), np.nan)
+        groups = design.normalisation * len(self.config.imputation) + design.imputation
+        for g in np.unique(groups):
+            runs = np.flatnonzero(groups == g)
+            for start in range(0, len(runs), self.config.chunk_runs):
+                sel = runs[start:start + self.config.chunk_runs]
+                out[sel] = self._ranks_chunk(design.take(sel))
+        return out
+
+    def _ranks_chunk(self, d: Design) -> np.ndarray:
+        cfg = self.config
+        Y, S, I = self.panel.raw.shape
+        C, E = self.C, self.E
+        R = len(d.weighting)
+        x = self.norm_values[d.normalisation[0]]
+        mask = ~np.isnan(x)
+        if not cfg.imputation[d.imputation[0]]:
+            mask &= self.has
+        x0 = np.where(mask, x, 0.0)
+        m = mask.astype(float)
+        keep = np.ones((R, I))
+        dropped = d.dropped >= 0
+        keep[np.flatnonzero(dropped), d.dropped[dropped]] = 0.0
+        # per-run indicator weights (R, Y, I) and capacity weights (R, C)
+        W = self.scheme_w[d.normalisation[0]][d.weighting] * d.weight_mult[:, None, :] * keep[:, None, :]
+        CW = self.cap_weight[None, :] * d.capacity_mult
+        agg = np.array(cfg.aggregations)[d.aggregation]
+        comp = np.full((R, Y, S), np.nan)
+        compensatory = np.flatnonzero(agg != "copeland")
+        if len(compensatory):
+            r = compensatory
+            logx = np.where(mask, np.log1p(0.99 * x0), 0.0)
+            WE = W[r][:, :, :, None] * E[None, None]  # (r, Y, I, C)
+            KE = np.broadcast_to(keep[r][:, None, :, None] * E[None, None], WE.shape)
+            num = np.einsum("ysi,ryic->rysc", x0, WE)
+            lnum = np.einsum("ysi,ryic->rysc", logx, WE)
+            den = np.einsum("ysi,ryic->rysc", m, WE)
+            cnt = np.einsum("ysi,ryic->rysc", m, KE)
+            enum = np.einsum("ysi,ryic->rysc", x0, KE)
+            elog = np.einsum("ysi,ryic->rysc", logx, KE)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                fallback = ~(den > EPS_TERM)  # the scorer's rule: equal weights when they sum to ~0
+                arith = np.where(fallback, enum / cnt, num / den)
+                geo = (np.exp(np.where(fallback, elog / cnt, lnum / den)) - 1.0) / 0.99
+            is_geo = (agg[r] == "geometric")[:, None, None, None]
+            cap = np.where(is_geo, geo, arith)
+            scored = cnt > 0
+            cw = np.where(scored, CW[r][:, None, None, :], 0.0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                cwn = cw / cw.sum(-1, keepdims=True)
+                a = (cwn * np.where(scored, cap, 0.0)).sum(-1)
+                gsum = (cwn * np.where(scored, np.log1p(0.99 * np.where(scored, cap, 0.0)), 0.0)).sum(-1)
+                g = (np.exp(gsum) - 1.0) / 0.99
+            comp[r] = np.where(scored.any(-1), np.where(is_geo[..., 0], g, a), np.nan)
+        cope = np.flatnonzero(agg == "copeland")
+        if len(cope):
+            comp[cope] = self._copeland(x0, mask, W[cope], CW[cope])
+        return _competition_ranks(comp, self.eligible[None])
+
+    def _copeland(self, x0, mask, W, CW) -> np.ndarray:
+        """Copeland scores (r, Y, S): pairwise weighted majority over the indicators both report."""
+        Y, S, I = x0.shape
+        E = self.E
+        with np.errstate(invalid="ignore", divide="ignore"):
+            capsum = np.einsum("ryi,ic->ryc", W, E)
+            wi = W / np.maximum(capsum @ E.T, EPS_TERM) * (CW / CW.sum(1, keepdims=True) @ E.T)[:, None, :]
+        out = np.empty((len(W), Y, S))
+        elig = self.eligible
+        for y in range(Y):
+            both = mask[y][:, None, :] & mask[y][None, :, :] & elig[y][:, None, None] & elig[y][None, :, None]
+            G = np.where(both, np.sign(x0[y][:, None, :] - x0[y][None, :, :]), 0.0).reshape(S * S, I)
+            net = (G @ wi[:, y, :].T).T.reshape(len(W), S, S)
+            net = np.where(np.abs(net) < 1e-12, 0.0, net)
+            out[:, y, :] = np.sign(net).sum(-1)
+        return out
+
+    # ---- uncertainty ------------------------------------------------------------------------
+    def unit_sample(self, n: int) -> np.ndarray:
+        return np.random.default_rng(self.config.seed).random((n, self.n_factors))
+
+    def run(self, n: int | None = None) -> np.ndarray:
+        """(n, Y, S) ranks of n seeded Monte Carlo runs."""
+        return self.ranks(self.design_from_unit(self.unit_sample(n or self.config.n_runs)))
+
+    def rank_uncertainty(self, ranks: np.ndarray | None = None) -> pd.DataFrame:
+        """fct_rank_uncertainty: street_code, year, nominal_rank, median_rank, rank_p05, rank_p95,
+        n_runs (NaN intervals for streets without a nominal rank)."""
+        ranks = self.run() if ranks is None else ranks
+        q = _rank_quantiles(ranks)
+        Y, S = ranks.shape[1:]
+        yy, ss = np.meshgrid(np.arange(Y), np.arange(S), indexing="ij")
+        df = pd.DataFrame({
+            "street_code": self.panel.street_codes[ss.ravel()], "year": self.panel.years[yy.ravel()],
+            "nominal_rank": self.nominal.rank.ravel(), "median_rank": q["median"].ravel(),
+            "rank_p05": q["p05"].ravel(), "rank_p95": q["p95"].ravel(), "n_runs": q["n"].ravel(),
+            "methodology_version": self.nominal.methodology_version,
+        })
+        none = ~self.eligible.ravel()
+        df.loc[none, ["median_rank", "rank_p05", "rank_p95"]] = np.nan
+        df.loc[none, "n_runs"] = 0
+        return df
+
+    def convergence(self, n: int | None = None) -> dict:
+        """Intervals at n runs vs 2n runs (the first n are shared, same seed): the largest change
+        of p05 and p95 in rank places over all ranked street-years."""
+        n = n or self.config.n_runs
+        ranks = self.run(2 * n)
+        a, b = _rank_quantiles(ranks[:n]), _rank_quantiles(ranks)
+        el = self.eligible
+        d05 = np.abs(a["p05"] - b["p05"])[el]
+        d95 = np.abs(a["p95"] - b["p95"])[el]
+        return {"n_runs": n, "max_change_p05": float(np.nanmax(d05, initial=0.0)),
+                "max_change_p95": float(np.nanmax(d95, initial=0.0)),
+                "mean_change_p05": float(np.nanmean(d05)) if d05.size else 0.0,
+                "mean_change_p95": float(np.nanmean(d95)) if d95.size else 0.0}
+
+    # ---- sensitivity ------------------------------------------------------------------------
+    def _mean_abs_shift(self, ranks: np.ndarray) -> np.ndarray:
+        """(R, Y): mean over ranked streets of |rank − nominal rank|."""
+        diff = np.where(self.eligible[None], np.abs(ranks - self.nominal.rank[None]), np.nan)
+        n = (~np.isnan(diff)).sum(2)
+        return np.where(n > 0, np.nansum(diff, axis=2) / np.maximum(n, 1), 0.0)
+
+    def factor_groups(self) -> list[tuple[str, list[int]]]:
+        """The factors Sobol' analyses (only those the config varies): name → hypercube columns."""
+        cfg = self.config
+        Y, S, I = self.panel.raw.shape
+        k = I + self.C
+        groups = []
+        if cfg.weight_noise > 0:
+            groups.append(("weights", list(range(k))))
+        for j, (name, n) in enumerate((("weighting", len(cfg.weightings)), ("normalisation", len(cfg.normalisations)),
+                                       ("aggregation", len(cfg.aggregations)), ("imputation", len(cfg.imputation)),
+                                       ("dropped_indicator", I + 1 if cfg.drop_indicators else 1))):
+            if n > 1:
+                groups.append((name, [k + j]))
+        return groups
+
+    def sensitivity(self) -> pd.DataFrame:
+        """fct_sensitivity: Sobol' first/total-order indices of the mean absolute rank shift, per
+        year, and the drop-one-indicator table."""
+        groups = self.factor_groups()
+        rows = []
+        years = self.panel.years
+        if groups:
+            fixed = np.full(self.n_factors, 0.5)
+            nom = self.nominal_design(1)
+            cfg = self.config
+            k = self.panel.raw.shape[2] + self.C
+            fixed[k:k + 4] = [(nom.weighting[0] + .5) / len(cfg.weightings), (nom.normalisation[0] + .5) / len(cfg.normalisations),
+                              (nom.aggregation[0] + .5) / len(cfg.aggregations), (nom.imputation[0] + .5) / len(cfg.imputation)]
+            fixed[k + 4] = 0.5 / (self.panel.raw.shape[2] + 1)
+
+            cols_all = np.array([c for _, cols in groups for c in cols])
+
+            def model(X):
+                U = np.tile(fixed, (len(X), 1))
+                U[:, cols_all] = X
+                return self._mean_abs_shift(self.ranks(self.design_from_unit(U)))
+
+            names = [n for n, cols in groups for _ in cols]
+            indices = sobol_indices(model, names, self.config.sobol_base_samples, self.config.seed)
+            for y, year in enumerate(years):
+                for name, s in indices[y].items():
+                    rows.append({"year": int(year), "analysis": "sobol", "factor": name, **s})
+        drop = self.drop_one_indicator()
+        return pd.concat([pd.DataFrame(rows), drop], ignore_index=True) if rows else drop
+
+    def drop_one_indicator(self) -> pd.DataFrame:
+        I = self.panel.raw.shape[2]
+        d = self.nominal_design(I)
+        d.dropped = np.arange(I)
+        shift = self._mean_abs_shift(self.ranks(d))  # (I, Y)
+        yy, ii = np.meshgrid(np.arange(len(self.panel.years)), np.arange(I), indexing="ij")
+        return pd.DataFrame({"year": self.panel.years[yy.ravel()].astype(int), "analysis": "drop_one_indicator",
+                             "factor": self.panel.indicator_ids[ii.ravel()],
+                             "mean_abs_rank_change": shift.T[yy.ravel(), ii.ravel()]})
+
+    # ---- coherence --------------------------------------------------------------------------
+    def coherence(self) -> pd.DataFrame:
+        return indicator_coherence(self.panel, self.nominal, self.framework)
+
+
+def sobol_indices(model, names: list[str], n_base: int, seed: int) -> list[dict]:
+    """First- and total-order Sobol' indices with SALib (Saltelli design, Sobol' sequence, Jansen
+    estimator). `model` maps (M, D) points of [0, 1]^D to (M,) or (M, K) outputs; `names` gives each
+    column's group (columns sharing a name form one grouped factor). Returns one dict per output
+    column: factor → {first_order, first_order_conf, total_order, total_order_conf}."""
+    from SALib.analyze import sobol as sobol_analyze
+    from SALib.sample import sobol as sobol_sample
+
+    problem = {"num_vars": len(names), "names": [f"x{j}" for j in range(len(names))],
+               "bounds": [[0.0, 1.0]] * len(names), "groups": list(names)}
+    if len(set(names)) == len(names):
+        problem.pop("groups")
+        problem["names"] = list(names)
+    X = sobol_sample.sample(problem, n_base, calc_second_order=False, seed=seed)
+    out = np.asarray(model(X), float)
+    if out.ndim == 1:
+        out = out[:, None]
+    unique = list(dict.fromkeys(names))
+    result = []
+    for k in range(out.shape[1]):
+        yk = out[:, k]
+        if not np.nanstd(yk) > 0:  # no variance at all: every index is zero
+            result.append({n: {"first_order": 0.0, "first_order_conf": 0.0, "total_order": 0.0, "total_order_conf": 0.0}
+                           for n in unique})
+            continue
+        si = sobol_analyze.analyze(problem, yk, calc_second_order=False, seed=seed)
+        result.append({n: {"first_order": float(si["S1"][j]), "first_order_conf": float(si["S1_conf"][j]),
+                           "total_order": float(si["ST"][j]), "total_order_conf": float(si["ST_conf"][j])}
+                       for j, n in enumerate(unique)})
+    return result
+
+
+def _rank_quantiles(ranks: np.ndarray) -> dict:
+    """Median and the 5th/95th percentiles (inverted CDF: ranks that occurred) along axis 0,
+    ignoring NaN, without np.nanquantile's slow path."""
+    s = np.sort(ranks, axis=0)  # NaN last
+    n = (~np.isnan(ranks)).sum(0)
+    R = ranks.shape[0]
+
+    def at(i):
+        return np.take_along_axis(s, np.clip(i, 0, R - 1)[None], 0)[0]
+
+    p05 = at(np.ceil(0.05 * n).astype(int) - 1)
+    p95 = at(np.ceil(0.95 * n).astype(int) - 1)
+    med = (at((n - 1) // 2) + at(n // 2)) / 2.0
+    empty = n == 0
+    return {"p05": np.where(empty, np.nan, p05), "p95": np.where(empty, np.nan, p95),
+            "median": np.where(empty, np.nan, med), "n": n}
+
+
+def indicator_coherence(panel: Panel, result, framework: Framework) -> pd.DataFrame:
+    """fct_indicator_coherence, long: one row per (year, measure, …).
+
+    measure = correlation (pairwise Pearson of normalised values over streets that report both;
+    flag high_correlation when |r| > 0.9, negative_within_capacity when r < 0 inside a capacity),
+    cronbach_alpha (per capacity, streets with every indicator of the capacity), effective_weight
+    (indicator: r² with its capacity score, normalised within the capacity, beside its nominal
+    weight; capacity: r² with the composite, normalised, beside the capacity weight)."""
+    x = result.normalised
+    Y, S, I = x.shape
+    caps = np.array(CAPACITIES)
+    ids = panel.indicator_ids
+    ci = panel.capacity_index
+    rows = []
+    cap_w = framework.capacities.set_index("capacity").loc[list(CAPACITIES), "weight"].to_numpy(float)
+    for y, year in enumerate(panel.years):
+        year = int(year)
+        r, n = _pairwise_corr(x[y], x[y])
+        for i in range(I):
+            for j in range(i + 1, I):
+                same = ci[i] == ci[j]
+                v = r[i, j]
+                flag = None
+                if np.isfinite(v) and abs(v) > 0.9:
+                    flag = "high_correlation"
+                elif np.isfinite(v) and same and v < 0:
+                    flag = "negative_within_capacity"
+                rows.append({"year": year, "measure": "correlation", "capacity": caps[ci[i]], "indicator_id": ids[i],
+                             "other_capacity": caps[ci[j]], "other_indicator_id": ids[j], "value": v,
+                             "n_streets": int(n[i, j]), "flag": flag})
+        cs = result.capacity_score[y]
+        rc, nc = _pairwise_corr(x[y], cs)
+        for c in range(len(CAPACITIES)):
+            idx = np.flatnonzero(ci == c)
+            sub = x[y][:, idx]
+            complete = ~np.isnan(sub).any(1)
+            alpha = np.nan
+            k = len(idx)
+            if k >= 2 and complete.sum() >= 3:
+                z = sub[complete]
+                tot = z.sum(1).var(ddof=1)
+                if tot > 0:
+                    alpha = k / (k - 1) * (1 - z.var(0, ddof=1).sum() / tot)
+            rows.append({"year": year, "measure": "cronbach_alpha", "capacity": caps[c], "value": alpha,
+                         "n_streets": int(complete.sum())})
+            r2 = np.nan_to_num(rc[idx, c]) ** 2
+            eff = r2 / r2.sum() if r2.sum() > 0 else np.full(k, np.nan)
+            nominal = result.base_weight[y, idx]
+            for j, i in enumerate(idx):
+                rows.append({"year": year, "measure": "effective_weight", "capacity": caps[c], "indicator_id": ids[i],
+                             "value": eff[j], "nominal_weight": nominal[j], "n_streets": int(nc[i, c])})
+        rk, nk = _pairwise_corr(cs, result.composite[y][:, None])
+        r2 = np.nan_to_num(rk[:, 0]) ** 2
+        for c in range(len(CAPACITIES)):
+            rows.append({"year": year, "measure": "effective_weight", "capacity": caps[c], "indicator_id": None,
+                         "value": r2[c] / r2.sum() if r2.sum() > 0 else np.nan, "nominal_weight": cap_w[c],
+                         "n_streets": int(nk[c, 0])})
+    cols = ["year", "measure", "capacity", "indicator_id", "other_capacity", "other_indicator_id", "value",
+            "nominal_weight", "n_streets", "flag"]
+    return pd.DataFrame(rows).reindex(columns=cols)
+
+
+def _pairwise_corr(a: np.ndarray, b: np.ndarray):
+    """Pearson r between the columns of a (S, P) and b (S, Q) over rows where both are present."""
+    ma, mb = ~np.isnan(a), ~np.isnan(b)
+    A, B = np.where(ma, a, 0.0), np.where(mb, b, 0.0)
+    fa, fb = ma.astype(float), mb.astype(float)
+    n = fa.T @ fb
+    sa, sb = A.T @ fb, fa.T @ B
+    saa, sbb = (A ** 2).T @ fb, fa.T @ (B ** 2)
+    sab = A.T @ B
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = sab - sa * sb / n
+        va, vb = saa - sa ** 2 / n, sbb - sb ** 2 / n
+        r = cov / np.sqrt(va * vb)
+    ok = (n >= 3) & (va > 1e-9 * np.maximum(n, 1)) & (vb > 1e-9 * np.maximum(n, 1))
+    return np.where(ok, np.clip(r, -1, 1), np.nan), n
+
+
+def significant_rank_changes(uncertainty: pd.DataFrame) -> pd.DataFrame:
+    """street_code, year, rank_change (previous nominal rank − this one), rank_change_significant:
+    True only when this year's and the previous year's 90% intervals do not overlap; missing when
+    either year has no interval."""
+    u = uncertainty.sort_values(["street_code", "year"])
+    prev = u.assign(year=u["year"] + 1)[["street_code", "year", "nominal_rank", "rank_p05", "rank_p95"]]
+    m = u.merge(prev, on=["street_code", "year"], how="left", suffixes=("", "_prev"))
+    has = m[["rank_p05", "rank_p95", "rank_p05_prev", "rank_p95_prev"]].notna().all(axis=1)
+    apart = (m["rank_p95"] < m["rank_p05_prev"]) | (m["rank_p95_prev"] < m["rank_p05"])
+    return pd.DataFrame({"street_code": m["street_code"], "year": m["year"],
+                         "rank_change": m["nominal_rank_prev"] - m["nominal_rank"],
+                         "rank_change_significant": apart.where(has, pd.NA).astype("boolean")})
+
+
+def meaningful_difference(uncertainty: pd.DataFrame, year: int) -> dict:
+    """How large a rank difference must be to mean anything, from one year's intervals.
+
+    Over all pairs of streets with intervals, `gap` is the smallest difference d of nominal rank
+    such that for d and every larger difference at least half the pairs have non-overlapping
+    intervals. Returns the figures and one plain sentence (Chinese, then English)."""
+    u = uncertainty[(uncertainty["year"] == year) & uncertainty["rank_p05"].notna()]
+    n_runs = int(u["n_runs"].max()) if len(u) else 0
+    if len(u) < 2:
+        return {"year": year, "n_streets": len(u), "median_width": None, "gap": None,
+                "sentence": f"{year}年排名区间不足，无法判断名次差距的意义。 Too few ranked streets in {year} to say "
+                            f"how large a rank difference must be."}
+    lo, hi, rank = (u[c].to_numpy(float) for c in ("rank_p05", "rank_p95", "nominal_rank"))
+    width = float(np.median(hi - lo))
+    i, j = np.triu_indices(len(u), 1)
+    diff = np.abs(rank[i] - rank[j]).astype(int)
+    apart = (hi[i] < lo[j]) | (hi[j] < lo[i])
+    ds = np.arange(1, diff.max() + 1)
+    share = np.array([apart[diff == d].mean() if (diff == d).any() else np.nan for d in ds])
+    good = np.where(np.isnan(share), True, share >= 0.5)
+    tail_ok = np.flip(np.cumprod(np.flip(good))).astype(bool)
+    gap = int(ds[np.argmax(tail_ok)]) if tail_ok.any() and not np.isnan(share[tail_ok]).all() else None
+    if gap is None:
+        zh = f"{year}年：在所检验的方法选择下，各街道的90%排名区间普遍重叠，名次差距不能说明孰优孰劣。"
+        en = (f"In {year}, under the method choices tested ({n_runs} runs), the streets' 90% rank intervals overlap so much "
+              f"that no rank difference says which street did better.")
+    else:
+        zh = (f"{year}年：半数街道的90%排名区间不超过{width:g}位；两条街道名次相差{gap}位及以上时，区间才通常不重叠，"
+              f"更小的差距不能说明孰优孰劣。")
+        en = (f"In {year}, half of the streets' 90% rank intervals span {width:g} places or fewer; two streets' ranks must "
+              f"differ by {gap} or more places before their intervals usually stop overlapping — a smaller gap does not "
+              f"show which street did better (under the method choices tested, {n_runs} runs).")
+    return {"year": year, "n_streets": len(u), "median_width": width, "gap": gap, "sentence": zh + " " + en}

@@ -1,0 +1,174 @@
+"""The statistical audit (scoring/audit.py) against cases with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from jinchengtuo.scoring import Framework, Panel, ScoringOptions
+from jinchengtuo.scoring.audit import (Audit, AuditConfig, meaningful_difference, significant_rank_changes,
+                                       sobol_indices)
+from jinchengtuo.scoring.framework import CAPACITIES
+
+YEARS = (2019, 2020, 2021, 2022, 2023)
+
+
+@pytest.fixture(scope="module")
+def fw() -> Framework:
+    return Framework.load()
+
+
+def make_panel(fw: Framework, n_streets=30, seed=0, missing=0.05, dominant: int | None = None) -> Panel:
+    rng = np.random.default_rng(seed)
+    sc = fw.scored
+    values = rng.uniform(10, 20, (len(YEARS), n_streets, len(sc)))
+    values[rng.random(values.shape) < missing] = np.nan
+    direction = sc.direction.to_numpy(float)
+    if dominant is not None:  # strictly best on every indicator, every year
+        values[:, dominant, :] = np.where(direction > 0, 25.0, 5.0)
+    codes = np.array([f"S{k:03d}" for k in range(n_streets)])
+    districts = np.array([f"D{k % 4}" for k in range(n_streets)])
+    return Panel(np.array(YEARS), codes, districts, sc.indicator_id.to_numpy(),
+                 np.array([CAPACITIES.index(c) for c in sc.capacity]), direction, sc.default_weight.to_numpy(float),
+                 values, np.full((len(YEARS), n_streets), 5.0))
+
+
+@pytest.mark.parametrize("opt", [ScoringOptions(), ScoringOptions(normalisation="zscore", aggregation="geometric"),
+                                 ScoringOptions(normalisation="minmax_year", weighting="entropy")])
+def test_zero_perturbation_collapses_to_nominal_rank(fw, opt):
+    panel = make_panel(fw)
+    audit = Audit(panel, fw, opt, AuditConfig.fixed(opt, n_runs=20))
+    u = audit.rank_uncertainty()
+    ranked = u["nominal_rank"].notna()
+    assert ranked.sum() > 0
+    for col in ("median_rank", "rank_p05", "rank_p95"):
+        np.testing.assert_array_equal(u.loc[ranked, col].to_numpy(), u.loc[ranked, "nominal_rank"].to_numpy())
+
+
+def test_perturbation_widens_some_intervals_and_they_contain_the_median(fw):
+    audit = Audit(make_panel(fw), fw, config=AuditConfig(n_runs=200, seed=3))
+    u = audit.rank_uncertainty()
+    assert (u["rank_p95"] - u["rank_p05"]).max() > 0
+    assert ((u["rank_p05"] <= u["median_rank"]) & (u["median_rank"] <= u["rank_p95"])).all()
+
+
+def test_dominating_street_is_first_in_every_run(fw):
+    panel = make_panel(fw, dominant=7, missing=0.0)
+    audit = Audit(panel, fw, config=AuditConfig(n_runs=300, seed=11))
+    ranks = audit.run()
+    assert (ranks[:, :, 7] == 1).all()
+    # and the runs did cover every aggregation, the non-compensatory one included
+    assert not np.isnan(ranks).all()
+
+
+def test_unranked_street_gets_no_interval(fw):
+    panel = make_panel(fw)
+    panel.n_documents[2, 4] = 0  # fails the street document gate in 2021
+    audit = Audit(panel, fw, config=AuditConfig(n_runs=50))
+    u = audit.rank_uncertainty().set_index(["street_code", "year"])
+    row = u.loc[("S004", 2021)]
+    assert np.isnan(row["nominal_rank"]) and np.isnan(row["rank_p05"]) and np.isnan(row["rank_p95"])
+    assert row["n_runs"] == 0
+    assert np.isfinite(u.loc[("S004", 2020), "rank_p05"])
+
+
+def test_same_seed_same_result_other_seed_differs(fw):
+    panel = make_panel(fw)
+    a = Audit(panel, fw, config=AuditConfig(n_runs=100, seed=5)).rank_uncertainty()
+    b = Audit(panel, fw, config=AuditConfig(n_runs=100, seed=5)).rank_uncertainty()
+    c = Audit(panel, fw, config=AuditConfig(n_runs=100, seed=6)).run()
+    assert a.equals(b)
+    assert not np.array_equal(Audit(panel, fw, config=AuditConfig(n_runs=100, seed=5)).run(), c, equal_nan=True)
+
+
+def test_convergence_reports_interval_changes(fw):
+    conv = Audit(make_panel(fw), fw, config=AuditConfig(n_runs=100, seed=2)).convergence()
+    assert conv["n_runs"] == 100
+    assert 0 <= conv["max_change_p05"] < 30 and 0 <= conv["max_change_p95"] < 30
+
+
+def test_sobol_ishigami_matches_analytic_values():
+    a, b = 7.0, 0.1
+
+    def ishigami(X):
+        x = -np.pi + 2 * np.pi * X
+        return np.sin(x[:, 0]) + a * np.sin(x[:, 1]) ** 2 + b * x[:, 2] ** 4 * np.sin(x[:, 0])
+
+    v = a ** 2 / 8 + b * np.pi ** 4 / 5 + b ** 2 * np.pi ** 8 / 18 + 0.5
+    v1 = 0.5 * (1 + b * np.pi ** 4 / 5) ** 2
+    v2 = a ** 2 / 8
+    v13 = b ** 2 * np.pi ** 8 * (1 / 18 - 1 / 50)
+    expected_s1 = [v1 / v, v2 / v, 0.0]
+    expected_st = [(v1 + v13) / v, v2 / v, v13 / v]
+    si = sobol_indices(ishigami, ["x1", "x2", "x3"], 2 ** 13, seed=1)[0]
+    for k, name in enumerate(["x1", "x2", "x3"]):
+        assert si[name]["first_order"] == pytest.approx(expected_s1[k], abs=0.03)
+        assert si[name]["total_order"] == pytest.approx(expected_st[k], abs=0.03)
+
+
+def test_sobol_grouped_linear_model_matches_analytic_values():
+    """Y = 1·X0 + 2·X1 + 3·X2 with X uniform: S_i = a_i² / Σa², and X1, X2 as one group."""
+    coef = np.array([1.0, 2.0, 3.0])
+    si = sobol_indices(lambda X: X @ coef, ["a", "bc", "bc"], 2 ** 12, seed=4)[0]
+    assert si["a"]["first_order"] == pytest.approx(1 / 14, abs=0.02)
+    assert si["bc"]["first_order"] == pytest.approx(13 / 14, abs=0.02)
+    assert si["bc"]["total_order"] == pytest.approx(13 / 14, abs=0.02)
+
+
+def test_sensitivity_through_the_audit(fw):
+    audit = Audit(make_panel(fw), fw, config=AuditConfig(sobol_base_samples=32, seed=1))
+    sens = audit.sensitivity()
+    sob = sens[sens["analysis"] == "sobol"]
+    assert set(sob["factor"]) == {"weights", "weighting", "normalisation", "aggregation", "imputation", "dropped_indicator"}
+    assert set(sob["year"]) == set(YEARS)
+    drop = sens[sens["analysis"] == "drop_one_indicator"]
+    assert len(drop) == len(YEARS) * len(fw.scored)
+    assert (drop["mean_abs_rank_change"] >= 0).all() and (drop["mean_abs_rank_change"] > 0).any()
+
+
+def test_options_that_cannot_be_applied_fail_with_their_name(fw):
+    for kw, name in (({"aggregations": ("borda",)}, "aggregations"), ({"normalisations": ("rank",)}, "normalisations"),
+                     ({"weightings": ()}, "weightings"), ({"weight_noise": 1.2}, "weight_noise"),
+                     ({"n_runs": 0}, "n_runs"), ({"sobol_base_samples": 100}, "sobol_base_samples")):
+        with pytest.raises(ValueError, match=name):
+            AuditConfig(**kw)
+    audit = Audit(make_panel(fw), fw, ScoringOptions(weighting="critic"), AuditConfig(weightings=("expert", "equal")))
+    with pytest.raises(ValueError, match="weightings"):
+        audit.sensitivity()
+
+
+def test_coherence_flags_and_alpha(fw):
+    panel = make_panel(fw, missing=0.0)
+    sc = fw.scored
+    caps = sc.capacity.to_numpy()
+    i, j = np.flatnonzero(caps == "EXE")[:2]
+    panel.raw[:, :, j] = panel.raw[:, :, i] * (1 if sc.direction[i] == sc.direction[j] else -1) + 100
+    coh = Audit(panel, fw, config=AuditConfig(n_runs=10)).coherence()
+    pair = coh[(coh.measure == "correlation") & (coh.indicator_id == sc.indicator_id[i])
+               & (coh.other_indicator_id == sc.indicator_id[j])]
+    assert (pair["value"] > 0.99).all() and (pair["flag"] == "high_correlation").all()
+    alpha = coh[coh.measure == "cronbach_alpha"]
+    assert set(alpha["capacity"]) == set(CAPACITIES)
+    eff = coh[(coh.measure == "effective_weight") & coh.indicator_id.notna()]
+    assert np.allclose(eff.groupby(["year", "capacity"])["value"].sum(), 1.0)
+
+
+def test_significance_needs_non_overlapping_intervals():
+    import pandas as pd
+    u = pd.DataFrame({"street_code": ["A", "A", "A", "B", "B"], "year": [2021, 2022, 2023, 2022, 2023],
+                      "nominal_rank": [10, 2, 4, 5, np.nan], "median_rank": [10, 2, 4, 5, np.nan],
+                      "rank_p05": [8, 1, 2, 3, np.nan], "rank_p95": [12, 3, 6, 7, np.nan], "n_runs": [100] * 4 + [0]})
+    s = significant_rank_changes(u).set_index(["street_code", "year"])["rank_change_significant"]
+    assert s[("A", 2022)] == True  # noqa: E712  [8,12] vs [1,3]
+    assert s[("A", 2023)] == False  # noqa: E712  [1,3] vs [2,6]
+    assert s.isna()[("A", 2021)] and s.isna()[("B", 2023)]
+
+
+def test_meaningful_difference_sentence(fw):
+    import pandas as pd
+    n = 10  # intervals of ±1 place: ranks 3 apart never overlap, 2 apart touch
+    u = pd.DataFrame({"street_code": [f"S{k}" for k in range(n)], "year": 2023, "nominal_rank": np.arange(1, n + 1),
+                      "rank_p05": np.arange(1, n + 1) - 1, "rank_p95": np.arange(1, n + 1) + 1, "n_runs": 100})
+    out = meaningful_difference(u, 2023)
+    assert out["gap"] == 3 and out["median_width"] == 2
+    assert "3" in out["sentence"] and "2023" in out["sentence"]
