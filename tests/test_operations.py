@@ -176,13 +176,9 @@ def test_a_variant_refresh_keeps_the_main_history(world):
     assert mat is not None and own.get_run_by_id(mat.run_id).tags["jinchengtuo/warehouse"] == str(variant / "v.duckdb")
     # every year partition has its own materialization, pointing at its own report
     for year in ("2020", "2021"):
-        ev = own.get_latest_materialization_event(dg.AssetKey(["publication", "yearly_release"]), partition=year) \
-            if "partition" in dg.DagsterInstance.get_latest_materialization_event.__code__.co_varnames else None
-        if ev is None:
-            recs = own.fetch_materializations(dg.AssetRecordsFilter(asset_key=dg.AssetKey(["publication", "yearly_release"]),
-                                                                    asset_partitions=[year]), limit=1).records
-            ev = recs[0].event_log_entry
-        md = ev.asset_materialization.metadata
+        recs = own.fetch_materializations(dg.AssetRecordsFilter(asset_key=dg.AssetKey(["publication", "yearly_release"]),
+                                                                asset_partitions=[year]), limit=1).records
+        md = recs[0].event_log_entry.asset_materialization.metadata
         assert md["report"].value == str(variant / "reports" / year / "report.html")
     own.dispose()
 
@@ -235,3 +231,29 @@ def test_the_shipped_instance_enables_run_monitoring(tmp_path):
         assert instance.get_concurrency_config().pool_config.pool_granularity.value == "run"
     finally:
         instance.dispose()
+
+
+def test_a_revision_says_which_part_of_its_inputs_changed():
+    """Not the empty change list of old: the part that moved (here the quality results) is named."""
+    import dataclasses
+
+    import pandas as pd
+
+    from jinchengtuo.publication.data import YearData
+    from jinchengtuo.publication.release import _changes, _input_parts, code_hash
+
+    def frame(**cols):
+        return pd.DataFrame([cols])
+
+    data = YearData(year=2020, ranking=frame(street_code="440304001", street_name="园岭", rank=1, composite_score=60.0),
+                    composite=frame(c=1), capacity=frame(c=1), indicators=frame(v=1.0), inventory=frame(source_path="a.pdf"),
+                    street_year=frame(p=1), history=frame(h=1), capacity_history=frame(h=1), streets=frame(s=1),
+                    dim_capacity=frame(c=1), dim_indicator=frame(i=1), quality=frame(check_name="gx_x", failing_rows=1),
+                    release={"release_status": "ranking"}, inputs={}, warehouse="", methodology_versions=["m1"])
+    previous = {"source_documents": [{"source_path": "a.pdf"}], "publication_code_sha256": code_hash(),
+                "methodology_version": data.methodology_version, "input_parts": _input_parts(data)}
+    moved = dataclasses.replace(data, quality=frame(check_name="gx_x", failing_rows=2))
+    changes = _changes(previous, None, moved, [{"source_path": "a.pdf"}])
+    assert changes["inputs_changed"] == ["quality results"]
+    assert "inputs changed: quality results" in changes["summary"]
+    assert "inputs_changed" not in _changes(previous, None, data, [{"source_path": "a.pdf"}])

@@ -32,7 +32,7 @@ class WarehouseResource(dg.ConfigurableResource):
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         """Every run that uses the warehouse says which paths it worked on (a run launched from the
         UI's asset graph has no job tags): run tags added once, at the start."""
-        run, instance = context.dagster_run, context.instance
+        run, instance = context.run, context.instance
         if run is None or instance is None:
             return
         missing = {k: v for k, v in path_tags(self.published).items() if run.tags.get(k) != v}
