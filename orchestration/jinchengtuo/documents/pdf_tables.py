@@ -362,13 +362,11 @@ def _borders(segs: list[_Seg], positions: list[float], cuts: list[float]) -> lis
     n_iv = len(cuts) - 1
     if not segs:
         return [[False] * len(positions) for _ in range(n_iv)]
-    pos = np.fromiter((s.pos for s in segs), float, len(segs))
-    sa = np.fromiter((s.a for s in segs), float, len(segs))
-    sb = np.fromiter((s.b for s in segs), float, len(segs))
+    pos, sa, sb = np.array([(s.pos, s.a, s.b) for s in segs]).T
     ps = np.asarray(positions, dtype=float)
     i = np.searchsorted(ps, pos, side="right")  # bisect_right
-    left = np.clip(i - 1, 0, len(ps) - 1)
-    right = np.clip(i, 0, len(ps) - 1)
+    left = np.maximum(i - 1, 0)
+    right = np.minimum(i, len(ps) - 1)
     d_left, d_right = np.abs(ps[left] - pos), np.abs(ps[right] - pos)
     k = np.where(d_right < d_left, right, left)  # the nearest boundary; a tie goes to the lower one
     near = np.minimum(d_left, d_right) <= SNAP
@@ -490,23 +488,34 @@ def _frame_grid(page, mat, frame: _Frame, words: list[Word]) -> list[list[str]]:
                 a, b = find(i * nc + j), find((i + 1) * nc + j)
                 if a != b:
                     parent[a] = b
+    root = list(range(nr * nc))
+    for c in parent:
+        root[c] = find(c)
     cell_words: dict[int, list[Word]] = {}
-    for w in words:
-        cy = (w[1] + w[3]) / 2
-        i = min(max(bisect_right(ys, cy) - 1, 0), nr - 1)  # a word is inside its frame
-        # borders the word runs over (text of two cells run together into one word)
-        lo, hi = bisect_right(xs, w[0] + 1.0), bisect_right(xs, w[2] - 1.0)
-        cuts = [xs[j] for j in range(max(lo, 1), min(hi, nc)) if v_border[i][j]] if hi > lo else []
-        pieces = _split_straddling(page, mat, w, cuts) if cuts else [w]
-        for p in pieces:
-            j = bisect_right(xs, (p[0] + p[2]) / 2) - 1
-            j = min(max(j, 0), nc - 1)
-            c = i * nc + j
-            cell_words.setdefault(find(c) if parent else c, []).append(p)
-    texts = {root: _cell_text(ws) for root, ws in cell_words.items()}
-    if not parent:
-        return [[texts.get(i * nc + j, "") for j in range(nc)] for i in range(nr)]
-    return [[texts.get(find(i * nc + j), "") for j in range(nc)] for i in range(nr)]
+    if words:
+        # row, column and the borders crossed of every word at once (bisect_right = searchsorted right)
+        box = np.array([w[:4] for w in words], dtype=float)
+        xa, ya = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+        rows = np.minimum(np.maximum(np.searchsorted(ya, (box[:, 1] + box[:, 3]) / 2, side="right") - 1, 0), nr - 1)
+        cols = np.minimum(np.maximum(np.searchsorted(xa, (box[:, 0] + box[:, 2]) / 2, side="right") - 1, 0), nc - 1)
+        lo = np.searchsorted(xa, box[:, 0] + 1.0, side="right")
+        hi = np.searchsorted(xa, box[:, 2] - 1.0, side="right")
+        cells = (rows * nc + cols).tolist()
+        crossing = set(np.nonzero(np.minimum(hi, nc) > np.maximum(lo, 1))[0].tolist())
+        rows, lo, hi = rows.tolist(), lo.tolist(), hi.tolist()
+        for n, w in enumerate(words):
+            if n not in crossing:
+                cell_words.setdefault(root[cells[n]], []).append(w)
+                continue
+            i = rows[n]
+            # borders the word runs over (text of two cells run together into one word)
+            cuts = [xs[j] for j in range(max(lo[n], 1), min(hi[n], nc)) if v_border[i][j]]
+            for p in (_split_straddling(page, mat, w, cuts) if cuts else [w]):
+                j = bisect_right(xs, (p[0] + p[2]) / 2) - 1
+                j = min(max(j, 0), nc - 1)
+                cell_words.setdefault(root[i * nc + j], []).append(p)
+    texts = {r: _cell_text(ws) for r, ws in cell_words.items()}
+    return [[texts.get(root[i * nc + j], "") for j in range(nc)] for i in range(nr)]
 
 
 def _segments_of_line(line: list[Word]) -> list[list[float]]:
