@@ -214,12 +214,15 @@ class Audit:
             logx = np.where(mask, np.log1p(0.99 * x0), 0.0)
             WE = W[r][:, :, :, None] * E[None, None]  # (r, Y, I, C)
             KE = np.broadcast_to(keep[r][:, None, :, None] * E[None, None], WE.shape)
-            num = np.einsum("ysi,ryic->rysc", x0, WE)
-            lnum = np.einsum("ysi,ryic->rysc", logx, WE)
-            den = np.einsum("ysi,ryic->rysc", m, WE)
-            cnt = np.einsum("ysi,ryic->rysc", m, KE)
-            enum = np.einsum("ysi,ryic->rysc", x0, KE)
-            elog = np.einsum("ysi,ryic->rysc", logx, KE)
+            data = np.concatenate([x0, logx, m], axis=1)  # (Y, 3S, I): one batched BLAS product per weighting
+            nr = len(r)
+
+            def weighted(w):  # (nr, Y, I, C) → 3 × (nr, Y, S, C)
+                out = data @ w.transpose(1, 2, 0, 3).reshape(Y, I, nr * C)
+                return out.reshape(Y, 3, S, nr, C).transpose(1, 3, 0, 2, 4)
+
+            num, lnum, den = weighted(WE)
+            enum, elog, cnt = weighted(np.ascontiguousarray(KE))
             with np.errstate(invalid="ignore", divide="ignore"):
                 fallback = ~(den > EPS_TERM)  # the scorer's rule: equal weights when they sum to ~0
                 arith = np.where(fallback, enum / cnt, num / den)
