@@ -354,30 +354,36 @@ def _rule_stacks(hs: list[_Seg]) -> list[_Frame]:
 def _borders(segs: list[_Seg], positions: list[float], cuts: list[float]) -> list[list[bool]]:
     """For every boundary position (sorted) and every interval [cuts[i], cuts[i + 1]]: whether a
     segment drawn along the boundary (within SNAP of it; a segment counts for its nearest
-    boundary) covers the interval, but for its ends (lines meet with a gap or an overlap of up to
-    a quarter of the interval, at most 2 points). Returns out[i][k] for interval i, boundary k.
-
-    Vectorised (a table has a few hundred boundary pieces): the same float operations as the
-    scalar test `sa <= a + d and sb >= b - d`, so the same answers."""
+    boundary, a tie for the lower one) covers the interval, but for its ends (lines meet with a
+    gap or an overlap of up to a quarter of the interval, at most 2 points). Returns out[i][k]
+    for interval i, boundary k."""
     n_iv = len(cuts) - 1
-    if not segs:
-        return [[False] * len(positions) for _ in range(n_iv)]
-    pos, sa, sb = np.array([(s.pos, s.a, s.b) for s in segs]).T
-    ps = np.asarray(positions, dtype=float)
-    i = np.searchsorted(ps, pos, side="right")  # bisect_right
-    left = np.maximum(i - 1, 0)
-    right = np.minimum(i, len(ps) - 1)
-    d_left, d_right = np.abs(ps[left] - pos), np.abs(ps[right] - pos)
-    k = np.where(d_right < d_left, right, left)  # the nearest boundary; a tie goes to the lower one
-    near = np.minimum(d_left, d_right) <= SNAP
-    k, sa, sb = k[near], sa[near], sb[near]
-    c = np.asarray(cuts, dtype=float)
-    a, b = c[:-1], c[1:]
-    d = np.minimum(2.0, (b - a) * 0.25)
-    hit = (sa[:, None] <= (a + d)[None, :]) & (sb[:, None] >= (b - d)[None, :])  # segment x interval
-    out = np.zeros((n_iv, len(positions)), dtype=bool)
-    np.logical_or.at(out.T, k, hit)
-    return out.tolist()
+    n_pos = len(positions)
+    drawn: list[list[tuple[float, float]]] = [[] for _ in positions]
+    for s in segs:
+        i = bisect_right(positions, s.pos)
+        if i == 0:
+            k = 0
+        elif i == n_pos:
+            k = n_pos - 1
+        else:
+            k = i if abs(positions[i] - s.pos) < abs(positions[i - 1] - s.pos) else i - 1
+        if abs(positions[k] - s.pos) <= SNAP:
+            drawn[k].append((s.a, s.b))
+    ends = []
+    for a, b in zip(cuts, cuts[1:]):
+        d = min(2.0, (b - a) * 0.25)
+        ends.append((a + d, b - d))
+    by_boundary = []
+    for extents in drawn:
+        if not extents:
+            by_boundary.append([False] * n_iv)
+        elif len(extents) == 1:  # the usual case: one joined segment along the boundary
+            sa, sb = extents[0]
+            by_boundary.append([sa <= lo and sb >= hi for lo, hi in ends])
+        else:
+            by_boundary.append([any(sa <= lo and sb >= hi for sa, sb in extents) for lo, hi in ends])
+    return [list(r) for r in zip(*by_boundary)] if by_boundary else [[] for _ in range(n_iv)]
 
 
 # ----------------------------------------------------------------------------- words to cells
