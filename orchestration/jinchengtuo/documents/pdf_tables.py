@@ -234,12 +234,17 @@ def _join(segs: list[_Seg]) -> list[_Seg]:
     if not segs:
         return []
     reps = _cluster([s.pos for s in segs], 1.0)
+    n_reps = len(reps)
     out: list[_Seg] = []
     by_pos: dict[float, list[_Seg]] = {}
     for s in segs:
-        i = bisect_right(reps, s.pos)
-        near = [k for k in (i - 1, i) if 0 <= k < len(reps)]
-        rep = reps[min(near, key=lambda k: abs(reps[k] - s.pos))]
+        i = bisect_right(reps, s.pos)  # the nearest representative, a tie to the lower one
+        if i == 0:
+            rep = reps[0]
+        elif i == n_reps:
+            rep = reps[-1]
+        else:
+            rep = reps[i] if abs(reps[i] - s.pos) < abs(reps[i - 1] - s.pos) else reps[i - 1]
         by_pos.setdefault(rep, []).append(s)
     for pos, group in by_pos.items():
         group.sort(key=lambda s: s.a)
@@ -813,9 +818,10 @@ def pdf_grids(data: bytes, words: list | None = None) -> list[Grid]:
         raise TableReadError(f"damaged or truncated PDF ({exc})") from exc
     pages: list[tuple[list[_PageTable], list[_Line]]] = []
     try:
+        given = bool(words) and len(words) == len(doc)
         for page_no, page in enumerate(doc, start=1):
             try:
-                pages.append(_page_tables(page, words[page_no - 1] if words and len(words) == len(doc) else None))
+                pages.append(_page_tables(page, words[page_no - 1] if given else None))
             except Exception as exc:
                 raise TableReadError(f"PDF page {page_no}: tables cannot be read ({exc})") from exc
     finally:
