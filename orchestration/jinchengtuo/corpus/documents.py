@@ -367,6 +367,11 @@ def final_accounts(sy: StreetYear, r: random.Random, *, corrected: bool = False,
                    "一般公共预算财政拨款基本支出决算表", "财政拨款“三公”经费支出决算表", "政府性基金预算财政拨款收入支出决算表",
                    "国有资本经营预算财政拨款收入支出决算表"]
     missing = r.choice([0, 1, 3, 5, 7]) if defect == "missing_table" else None
+    # some streets publish no 国有资本经营预算 table at all (none of its figures exist): their table
+    # of contents lists eight tables; only the missing_table defect leaves a listed table out
+    omit_soe = national and r.random() < 0.3
+    if omit_soe:
+        table_names = table_names[:-1]
     if national:
         doc.blocks.append(PageBreak())
         doc.p("目录", "h")
@@ -631,7 +636,7 @@ def final_accounts(sy: StreetYear, r: random.Random, *, corrected: bool = False,
     # tables 8, 9: blank, with a note
     if national:
         for kind, idx in (("fund", 7), ("soe", 8)):
-            if missing == idx or (kind == "soe" and r.random() < 0.3):
+            if missing == idx or (kind == "soe" and omit_soe):
                 continue
             doc.blocks.append(PageBreak())
             tbl, note = _blank_fund_table(name, year, kind)

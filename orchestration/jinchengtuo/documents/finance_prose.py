@@ -33,6 +33,7 @@ RULES: tuple[tuple[str, str, str], ...] = (
     ("fa_gpb_expenditure", "final_accounts", r"一般公共预算财政拨款支出(?:的)?年初预算(?:数)?(?:为|是)?\d[\d,.]*(?:万元|元)[,，]?(?:支出)?决算(?:数)?(?:为|是)?" + NUM),
     ("fa_gpb_expenditure", "final_accounts", r"(?<!年初预算)一般公共预算财政拨款支出(?:决算)?(?:为|是)?" + NUM),
     ("fa_three_public_total", "final_accounts", r"三公经费(?:财政拨款)?支出(?:年初预算(?:数)?为\d[\d,.]*(?:万元|元)[,，]?)?(?:支出)?决算(?:数)?(?:为|是)?" + NUM),
+    ("fa_three_public_total", "final_accounts", r"三公经费(?:财政拨款)?支出(?:合计|总额)?(?:为|是|共)?" + NUM),
     ("fa_three_public_travel", "final_accounts", r"因公出国\(境\)(?:费用|费)(?:支出)?(?:决算(?:数)?)?(?:为|是)?" + NUM),
     ("fa_three_public_vehicles", "final_accounts", r"公务用车购置及运行(?:维护)?(?:费用|费)(?:支出)?(?:决算(?:数)?)?(?:为|是)?" + NUM),
     ("fa_three_public_reception", "final_accounts", r"公务接待(?:费用|费)(?:支出)?(?:决算(?:数)?)?(?:为|是)?" + NUM),
