@@ -540,7 +540,7 @@ def extract_file(path: Path, *, documents_root: Path, streets: StreetDirectory) 
     if street is None:
         # read whoever issued it; the figures are kept, attributed to no street
         who = f"issuer {res.issuer_name!r}" if res.issuer_name else "no issuing unit named"
-        res.reason = (f"{rel.as_posix()}: {who} is not one of the {len(streets)} units of the directory ({getattr(streets, 'source', 'sources/reference/streets.csv')}); "
+        res.reason = (f"{rel.as_posix()}: street not found: {who} is not one of the {len(streets)} units of the directory ({getattr(streets, 'source', 'sources/reference/streets.csv')}); "
                       f"{len(res.values)} figure(s) kept without a street ({res.reason})")
         res.status = "unidentified"
         issue("warning", "issuer_not_in_directory", res.reason)
