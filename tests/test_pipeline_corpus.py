@@ -61,6 +61,11 @@ def test_the_refresh_succeeds_and_every_file_ends_with_the_status_the_truth_expe
 
 
 def test_scores_and_ranks_for_every_street_and_year(env):
+    _, corpus_dir, _ = env
+    _, truth_values = read_truth(corpus_dir / "truth")
+    # street-years whose final accounts state their staff (some templates have no staffing paragraph)
+    with_staff = truth_values[(truth_values.field_id == "fa_actual_staff") & truth_values.year.isin(SAMPLE_YEARS)]
+    n_staff = len(set(zip(with_staff.street_code, with_staff.year)))
     con = _con()
     try:
         rows = con.execute("""
@@ -77,7 +82,8 @@ def test_scores_and_ranks_for_every_street_and_year(env):
     for year, n, scored, lo, hi, tiers in rows:
         assert n == 74 and scored >= 70 and lo == 1 and hi <= 74 and tiers >= 3, (year, n, scored, lo, hi, tiers)
     assert all(n >= 70 for _, _, n in per_capacity) and len(per_capacity) == 5 * len(SAMPLE_YEARS)
-    assert measures[0] >= 0.9 * 74 * len(SAMPLE_YEARS) and measures[1] >= 0.9 * 74 * len(SAMPLE_YEARS)
+    assert measures[0] >= 0.9 * 74 * len(SAMPLE_YEARS) and n_staff >= 0.6 * 74 * len(SAMPLE_YEARS)
+    assert measures[1] >= 0.97 * n_staff, (measures[1], n_staff)
 
 
 def test_every_year_is_published(env):
