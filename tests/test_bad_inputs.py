@@ -424,8 +424,9 @@ BLOCKED_YEAR, DISTRICT = "2018", "福田区"
 
 @pytest.fixture(scope="module")
 def two_refreshes(tmp_path_factory):
-    """Refresh A on clean sources (reference and census, no documents: every year has no documents
-    at all), then refresh B after removing 福田区's population for BLOCKED_YEAR."""
+    """Refresh A on clean sources (reference and census, no readable documents: every year has no
+    documents but a zip bomb and a page nested 200,000 deep, in 2021), then refresh B after
+    removing 福田区's population for BLOCKED_YEAR."""
     import dagster as dg
 
     from jinchengtuo.refresh import run_refresh
@@ -434,6 +435,13 @@ def two_refreshes(tmp_path_factory):
     sources = root / "sources"
     shutil.copytree(config.reference_dir(), sources / "reference")
     shutil.copytree(config.census_dir(), sources / "census")
+    # hostile documents among the sources: each ends failed within its budget, the refresh goes on
+    from test_hostile_documents import deep_html, zip_bomb_docx
+
+    hostile = sources / "documents" / "2021" / "福田区" / "园岭街道"
+    hostile.mkdir(parents=True)
+    (hostile / "炸弹.docx").write_bytes(zip_bomb_docx())
+    (hostile / "深.html").write_bytes(deep_html(200_000))
     mp = pytest.MonkeyPatch()
     mp.setenv("JCT_SOURCES", str(sources))
     mp.setenv("JCT_WAREHOUSE", str(root / "warehouse" / "jct.duckdb"))
@@ -512,3 +520,15 @@ def test_check_history_accumulates_with_years_and_data_docs_are_linked(two_refre
     page = Path(meta["data_docs"].value)
     assert page.exists() and page.is_relative_to(quality / runs[1]) and "fct_street_year" in page.read_text(encoding="utf-8")
     assert meta["blocked_years"].value == BLOCKED_YEAR
+
+
+@pytest.mark.slow
+def test_hostile_documents_fail_within_their_budget_and_the_refresh_finishes(two_refreshes):
+    assert two_refreshes["first"].success
+    con = duckdb.connect(str(two_refreshes["warehouse"]), read_only=True)
+    try:
+        rows = dict(con.execute("select file_name, status || ': ' || reason from marts.fct_document_inventory").fetchall())
+    finally:
+        con.close()
+    assert rows["炸弹.docx"].startswith("failed") and "zip bomb" in rows["炸弹.docx"], rows
+    assert rows["深.html"].startswith("failed") and "nested" in rows["深.html"], rows
