@@ -77,6 +77,12 @@ def _norm(text: str) -> str:
     return _NOISE.sub("", normalize(text or ""))
 
 
+def flat(text: str) -> str:
+    """`_norm` for a whole page (not cached): its line breaks go with the other white space, so
+    lines wrapped by the layout are joined too."""
+    return _NOISE.sub("", normalize(text or ""))
+
+
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CODE_CELL = re.compile(r"\d{3}(?:\d{2}){0,2}")
 _CODE_LEAD = re.compile(r"^\s*(\d{3}(?:\d{2}){0,2})(?!\d)\s*[.、]?\s*")
@@ -1074,7 +1080,7 @@ _PROSE_TP_BUDGET = re.compile(r"三公经费(?:财政拨款)?支出(?:的)?年�
 def _blank_three_public(state: _State, blocks: list[tuple[int, str]], page: int) -> None:
     """A 三公 table printed wholly blank is consistent only when the prose states no budget either."""
     for p, text in blocks:
-        m = _PROSE_TP_BUDGET.search(_norm(_join_lines(str(text))))
+        m = _PROSE_TP_BUDGET.search(flat(str(text)))
         if m:
             v = float(m.group(1).replace(",", ""))
             state.record("three_public_table_vs_prose", v == 0,
@@ -1091,7 +1097,7 @@ _PROSE_GRAND = re.compile(r"(?<!拨款)收入支出(?:决算)?总计(?:为)?(\d[
 def _prose_grand_total(state: _State, blocks: list[tuple[int, str]], grand: _Candidate) -> None:
     """The 情况说明's 收入支出总计 against the summary table's 总计."""
     for page, text in blocks:
-        joined = _norm(_join_lines(str(text)))
+        joined = flat(str(text))
         for m in _PROSE_GRAND.finditer(joined):
             v = float(m.group(1).replace(",", ""))
             ok = abs(v - grand.value) <= 0.01 + 1e-9

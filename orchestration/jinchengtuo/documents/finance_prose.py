@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from jinchengtuo.documents.numbers import normalize
+from jinchengtuo.documents.finance import flat
+
 
 NUM = r"(?P<v>\d+(?:,\d{3})*(?:\.\d+)?)(?P<u>万元|元)"
 _ANY = r"[^。；;]{0,%d}?"
@@ -48,7 +49,6 @@ ZERO_RULES: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("fa_three_public_reception",), "final_accounts", r"(?:无|没有|未发生)公务接待(?:费用|费)?(?:支出)?"),
 )
 
-_QUOTES = re.compile(r"[\"'“”‘’「」『』\s\u3000]")
 # another period than the document's: skip the clause
 _OTHER_PERIOD = re.compile(r"上年|去年|上一年|同期|上年度|比上年|较上年|与上年")
 _YEAR = re.compile(r"((?:19|20)\d\d)年")
@@ -63,9 +63,6 @@ class ProseFigure:
     place: str = "情况说明"
 
 
-def _prepare(text: str) -> str:
-    joined = re.sub(r"(?<![。；;！？!?：:])\n", "", text)
-    return _QUOTES.sub("", normalize(joined))
 
 
 def _sentences(text: str):
@@ -85,7 +82,7 @@ def read_finance_prose(doc_type: str, blocks: list[tuple[int, str]], *, year: in
     rules = [(f, re.compile(p)) for f, d, p in RULES if d == doc_type]
     zeros = [(fs, re.compile(p)) for fs, d, p in ZERO_RULES if d == doc_type]
     for page, text in blocks:
-        for sentence in _sentences(_prepare(str(text))):
+        for sentence in _sentences(flat(str(text))):
             for field_id, rx in rules:
                 if field_id in found:
                     continue

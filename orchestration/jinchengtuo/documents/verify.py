@@ -34,8 +34,6 @@ def _norm(text: str) -> str:
     return re.sub(r"[\s\u3000\"'“”‘’]", "", normalize(text or ""))
 
 
-def _joined(text: str) -> str:
-    return _norm(re.sub(r"(?<![。；;！？!?：:])\n", "", text))
 
 
 def is_blank_template(blocks: list[tuple[int, str]]) -> str | None:
@@ -97,7 +95,7 @@ def document_checks(doc_type: str, blocks: list[tuple[int, str]], captions: list
                "no placeholder in the text" if not placeholders else "; ".join(f"page {p}: {t!r}" for p, t in placeholders[:3]),
                placeholders[0][0] if placeholders else None)
         for page, text in blocks:
-            joined = _joined(str(text))
+            joined = _norm(str(text))  # line breaks go with the white space: wrapped lines are joined
             for m in _CMP.finditer(joined):
                 b, a = float(m.group("b").replace(",", "")), float(m.group("a").replace(",", ""))
                 said = m.group("w")
