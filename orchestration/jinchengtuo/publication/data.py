@@ -55,6 +55,8 @@ class YearData:
     inputs: dict = field(default_factory=dict)  # marts.dim_release_inputs row: is_sample_data, synthetic_inputs, …
     warehouse: str = ""
     methodology_versions: list[str] = field(default_factory=list)
+    # publication.chapters: chapter id -> what it read for this year (absent: its marts are not there)
+    chapters: dict = field(default_factory=dict)
 
     @property
     def is_sample(self) -> bool:
@@ -79,6 +81,9 @@ class YearData:
             "quality": None if self.quality is None else self.quality.drop(columns=["run_id", "checked_at"], errors="ignore"),
             "release": pd.DataFrame([self.release]), "inputs": pd.DataFrame([self.inputs]),
         }
+        for cid in sorted(self.chapters):
+            for fname, frame in sorted(self.chapters[cid].frames.items()):
+                frames[f"chapter:{cid}:{fname}"] = frame
         for name, df in frames.items():
             h.update(name.encode())
             if df is None:
@@ -219,12 +224,24 @@ def load_year(con, year: int, *, warehouse: str = "") -> YearData:
     versions = sorted(set(composite["methodology_version"].dropna().astype(str)))
     release = _row(con, "select * from marts.fct_year_coverage where year = ?", [year])
     inputs = _row(con, "select * from marts.dim_release_inputs where year = ?", [year])
-    return YearData(
+    data = YearData(
         year=year, ranking=ranking_from_composite(composite, capacity, inputs), composite=composite, capacity=capacity,
         indicators=indicators, inventory=inventory, street_year=street_year, history=history,
         capacity_history=capacity_history, streets=streets, dim_capacity=dim_capacity, dim_indicator=dim_indicator,
         quality=quality_rows(con, year), release=release, inputs=inputs, warehouse=warehouse, methodology_versions=versions,
     )
+    from jinchengtuo.publication import chapters
+
+    for chapter in chapters.chapters():
+        loaded = chapter.load(con, year)
+        if loaded is not None:
+            data.chapters[chapter.id] = loaded
+    for chapter in chapters.chapters():  # extra ranking columns, after the fixed ones, in chapter order
+        if chapter.id in data.chapters:
+            extra = chapter.ranking_columns(data, data.chapters[chapter.id])
+            if extra is not None and len(extra.columns) > 1:
+                data.ranking = data.ranking.merge(extra, on="street_code", how="left", validate="one_to_one")
+    return data
 
 
 def panel_frame(con) -> pd.DataFrame:

@@ -104,6 +104,35 @@ def _sample(data: YearData) -> dict | None:
             "population": bool(i.get("is_population_sample")), "area": bool(i.get("is_area_synthetic"))}
 
 
+def helpers() -> dict:
+    """The formatting helpers every template (and chapter template) may use."""
+    return dict(fmt=fmt, fmt0=fmt0, fmtv=fmtv, signed=signed, pct=pct, rank_status_labels=RANK_STATUS_LABELS)
+
+
+def _chapter_sections(data: YearData) -> list[dict]:
+    from jinchengtuo.publication import chapters
+
+    out = []
+    for ch in chapters.chapters():
+        if ch.id in data.chapters:
+            body = ch.report_html(data, data.chapters[ch.id])
+            if body is not None:
+                out.append({"id": ch.id, "title_zh": ch.title_zh, "title_en": ch.title_en, "html": Markup(body)})
+    return out
+
+
+def _chapter_profile_blocks(data: YearData, street_code: str) -> list[dict]:
+    from jinchengtuo.publication import chapters
+
+    out = []
+    for ch in chapters.chapters():
+        if ch.id in data.chapters:
+            body = ch.profile_html(data, data.chapters[ch.id], street_code)
+            if body is not None:
+                out.append({"id": ch.id, "title_zh": ch.title_zh, "title_en": ch.title_en, "html": Markup(body)})
+    return out
+
+
 def _common(data: YearData, revision: int, published_at: str) -> dict:
     n_ind = (data.dim_indicator[data.dim_indicator.get("is_scored", True) == True]  # noqa: E712
              .groupby("capacity").size() if "is_scored" in data.dim_indicator else data.dim_indicator.groupby("capacity").size())
@@ -111,8 +140,8 @@ def _common(data: YearData, revision: int, published_at: str) -> dict:
     release = {"status": data.release.get("release_status") or "provisional", "reason": data.release.get("release_reason"),
                "provisional": data.is_provisional}
     return dict(year=data.year, revision=revision, published_at=published_at, methodology_version=data.methodology_version,
-                publication_version=PUBLICATION_VERSION, capacities=caps, fmt=fmt, fmt0=fmt0, fmtv=fmtv, signed=signed, pct=pct,
-                sample=_sample(data), release=release, rank_status_labels=RANK_STATUS_LABELS)
+                publication_version=PUBLICATION_VERSION, capacities=caps, **helpers(),
+                sample=_sample(data), release=release)
 
 
 def _synthetic_sources(data: YearData, street: dict | None = None) -> set[str]:
@@ -202,6 +231,7 @@ def render_report(data: YearData, *, revision: int, published_at: str) -> str:
         coverage_pct="—" if _missing(cov) else f"{100 * cov:.0f}%",
         quality=quality, quality_passed=sum(1 for q in quality or [] if q.get("passed")),
         method={k: ", ".join(sorted(set(comp[k].dropna().astype(str)))) or "—" for k in ("normalisation", "weighting", "aggregation")},
+        chapters=_chapter_sections(data),
     )
 
 
@@ -301,6 +331,7 @@ def render_profiles(data: YearData, *, revision: int, published_at: str, documen
             d["file_name"] = d.get("file_name") or d.get("source_path")
             docs.append(d)
         out[code] = tpl.render(**common, s=s, chart=Markup(chart), history=years, strengths=strengths,
-                               weaknesses=weaknesses, indicators=mine, context=context, documents=docs)
+                               weaknesses=weaknesses, indicators=mine, context=context, documents=docs,
+                               chapter_blocks=_chapter_profile_blocks(data, code))
     chart_maker.close()
     return out

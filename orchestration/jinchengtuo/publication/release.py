@@ -227,6 +227,14 @@ def _render(data: YearData, revision: int, published_at: str, documents_root: Pa
             out[name] = (tmp / name).read_bytes()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    from jinchengtuo.publication import chapters
+
+    for ch in chapters.chapters():  # files a chapter publishes beside the ranking (two_way.csv, …)
+        if ch.id in data.chapters:
+            for rel, blob in ch.files(data, data.chapters[ch.id]).items():
+                if rel in out or rel.startswith(("streets/", "revisions/", "/")) or ".." in rel:
+                    raise ValueError(f"chapter {ch.id}: file name {rel!r} is taken or not a plain release file")
+                out[rel] = blob
     out["report.html"] = html.render_report(data, revision=revision, published_at=published_at).encode("utf-8")
     for code, page in html.render_profiles(data, revision=revision, published_at=published_at, documents_root=documents_root).items():
         out[f"streets/{code}.html"] = page.encode("utf-8")
