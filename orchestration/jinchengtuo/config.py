@@ -4,6 +4,8 @@ JCT_SOURCES    raw inputs (documents, census, reference)      default: <project>
 JCT_WAREHOUSE  the published DuckDB warehouse file             default: <project>/warehouse/jinchengtuo.duckdb
 JCT_REPORTS    published ranking files and reports             default: <project>/reports
 JCT_CACHE      extraction cache (results keyed by file hash)   default: <warehouse dir>/cache
+JCT_SCOPE      the units observed: shenzhen | national | province/city/county codes (44,4401)
+               default: shenzhen (see reference/scope.py; `scope()` returns the parsed Scope)
 DAGSTER_HOME   Dagster's run history and instance settings     default: <project>/.dagster_home for the
                default warehouse, <warehouse dir>/<warehouse name>.dagster_home for any other, so a
                variant or scratch warehouse never becomes the history of the main one
@@ -66,3 +68,10 @@ def dagster_home() -> Path:
     if warehouse == default_warehouse_path().resolve():
         return PROJECT_DIR / ".dagster_home"
     return warehouse.parent / f"{warehouse.stem}.dagster_home"
+
+
+def scope():
+    """The scope of this process (env JCT_SCOPE, default shenzhen): a `reference.scope.Scope`."""
+    from jinchengtuo.reference.scope import Scope
+
+    return Scope.from_env()
