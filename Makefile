@@ -31,6 +31,9 @@ sample: install
 	else \
 		echo "generating the sample document corpus into $${JCT_SOURCES:-sources}/ …"; \
 		$(BIN)/jinchengtuo sample-corpus --out "$${JCT_SOURCES:-sources}"; fi
+	@# a sample corpus generated before surveys existed: add the SYNTHETIC survey sample beside it
+	@if [ -f "$${JCT_SOURCES:-sources}/truth/corpus.json" ] && [ ! -d "$${JCT_SOURCES:-sources}/surveys" ]; then \
+		$(BIN)/jinchengtuo sample-surveys --out "$${JCT_SOURCES:-sources}"; fi
 
 run: sample
 	$(BIN)/jinchengtuo refresh

@@ -259,7 +259,34 @@ def sample_corpus(
     typer.echo(f"sample corpus: {len(corpus.files)} files, {len(corpus.values)} figures, years {year_list[0]}–{year_list[-1]}, "
                f"seed {seed}, {corpus.seconds:.1f} s → {out / 'documents'} (truth: {out / 'truth'})")
     typer.echo("expected statuses: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
+    # the resident survey and 12345 hotline sample (SYNTHETIC), from the same model and seed
+    from jinchengtuo.surveys.sample import write_sample
 
+    survey_files = write_sample(out, year_list, seed=seed)
+    typer.echo("sample resident surveys (SYNTHETIC): " + ", ".join(str(p) for p in survey_files))
+
+
+
+@app.command("sample-surveys")
+def sample_surveys(
+    out: Path = typer.Option(..., "--out", help="Sources folder to write DIR/surveys/ into (e.g. sources)."),
+    years: Optional[str] = typer.Option(None, "--years", help="Years (default: those of the generated corpus in DIR/truth, else 2019-2023)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Seed (default: the generated corpus's, else 2026)."),
+) -> None:
+    """Write the SYNTHETIC resident survey and 12345 hotline sample (sample-corpus does it too) from the
+    model of the sample corpus, without regenerating the documents."""
+    import json
+
+    from jinchengtuo.surveys.sample import write_sample
+
+    meta = {}
+    try:
+        meta = json.loads((out / "truth" / "corpus.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    year_list = _years(years) if years else sorted(int(y) for y in meta.get("years") or range(2019, 2024))
+    files = write_sample(out, year_list, seed=seed if seed is not None else int(meta.get("seed") or 2026))
+    typer.echo("sample resident surveys (SYNTHETIC): " + ", ".join(str(p) for p in files))
 
 if __name__ == "__main__":
     app()

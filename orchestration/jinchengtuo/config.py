@@ -55,6 +55,11 @@ def documents_dir() -> Path:
     return sources_dir() / "documents"
 
 
+def surveys_dir() -> Path:
+    """Resident surveys and 12345 hotline summaries (source type resident_survey; optional)."""
+    return sources_dir() / "surveys"
+
+
 def default_warehouse_path() -> Path:
     return PROJECT_DIR / "warehouse" / "jinchengtuo.duckdb"
 

@@ -46,4 +46,27 @@ def raw_census(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     yield dg.MaterializeResult(asset_key=["raw", "load_issue"], metadata={"dagster/row_count": result["load_issue"]})
 
 
-defs = dg.Definitions(assets=[raw_reference, raw_census])
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(["raw", "resident_survey"], description="Resident satisfaction surveys per street, year and capacity (sources/surveys/; source type resident_survey). Rows with too small a sample are kept, marked not publishable.", group_name="sources", kinds={"duckdb"},
+                     deps=[dg.AssetKey(["raw", "street"]), dg.AssetKey(["raw", "load_issue"])]),
+        dg.AssetSpec(["raw", "hotline_summary"], description="12345 hotline summaries per street and year: requests received, closed, satisfaction (sources/surveys/).", group_name="sources", kinds={"duckdb"},
+                     deps=[dg.AssetKey(["raw", "street"]), dg.AssetKey(["raw", "load_issue"])]),
+    ],
+    pool=WRITER_POOL,
+)
+def raw_surveys(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    # after raw_census (it replaces raw.load_issue); bad rows are reported in raw.load_issue and skipped, the run goes on
+    from jinchengtuo.surveys.load import load_surveys
+
+    with warehouse.write(context.run.run_id) as con:
+        result = load_surveys(con, config.surveys_dir(), config.reference_dir())
+    for line in result["errors"] + result["warnings"]:
+        context.log.warning(line)
+    problems = dg.MetadataValue.md("\n".join(f"- {p}" for p in result["errors"] + result["warnings"]) or "none")
+    files = dg.MetadataValue.md("\n".join(f"- {f}" for f in result["files"]) or "no survey file")
+    yield dg.MaterializeResult(asset_key=["raw", "resident_survey"], metadata={"dagster/row_count": result["resident_survey"], "files": files, "problems": problems})
+    yield dg.MaterializeResult(asset_key=["raw", "hotline_summary"], metadata={"dagster/row_count": result["hotline_summary"], "files": files})
+
+
+defs = dg.Definitions(assets=[raw_reference, raw_census, raw_surveys])

@@ -59,6 +59,22 @@ RAW_TABLES: dict[str, str] = {
         source_file VARCHAR NOT NULL, source_row INTEGER, severity VARCHAR NOT NULL, code VARCHAR NOT NULL,
         message VARCHAR NOT NULL
     """,
+    # resident surveys (source type resident_survey, sources/surveys/; jinchengtuo.surveys): one row per
+    # street, year and capacity surveyed (capacity ALL: overall satisfaction). Rows whose sample is too
+    # small to publish are kept with is_publishable false and the reason; their problems go to load_issue
+    "resident_survey": """
+        street_code VARCHAR NOT NULL, name_as_written VARCHAR, year INTEGER NOT NULL, capacity VARCHAR NOT NULL,
+        satisfied_pct DOUBLE, n INTEGER, surveyor VARCHAR, method VARCHAR, is_publishable BOOLEAN,
+        not_published_reason VARCHAR, is_synthetic BOOLEAN, note VARCHAR, source_file VARCHAR,
+        source_file_sha256 VARCHAR, source_row INTEGER
+    """,
+    # 12345 hotline summaries (sources/surveys/): one row per street and year
+    "hotline_summary": """
+        street_code VARCHAR NOT NULL, name_as_written VARCHAR, year INTEGER NOT NULL, requests_received BIGINT,
+        requests_closed BIGINT, satisfaction_pct DOUBLE, n_rated BIGINT, is_publishable BOOLEAN,
+        not_published_reason VARCHAR, is_synthetic BOOLEAN, note VARCHAR, source_file VARCHAR,
+        source_file_sha256 VARCHAR, source_row INTEGER
+    """,
 }
 
 
