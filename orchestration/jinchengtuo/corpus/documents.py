@@ -903,6 +903,8 @@ _MENU_STREETS = ("南园街道", "园岭街道", "沙头街道", "梅林街道",
 def _web_name(sy: StreetYear, r: random.Random, formal: bool) -> tuple[str, str]:
     """(the issuer as the page prints it, its family)."""
     s = sy.street
+    if hasattr(s, "name_forms"):  # a unit of the national corpus (corpus/national.py): its own forms
+        return street_name(s, r, formal=formal), "web_issuer_street"
     if s.district_name == "大鹏新区" and r.random() < 0.5:
         return r.choice([f"大鹏新区{s.core}办事处", f"{s.core}办事处"]), "web_issuer_office_no_street"
     if r.random() < 0.2:
@@ -916,7 +918,7 @@ def _web_page(b: Built, sy: StreetYear, r: random.Random) -> None:
     u = r.random()
     if u < 0.12:
         doc.untitled = True
-        doc.menu = tuple(m for m in _MENU_STREETS if m != sy.street.street_name)[:4]
+        doc.menu = tuple(m for m in getattr(sy.street, "menu", _MENU_STREETS) if m != sy.street.street_name)[:4]
         b.tag("web_untitled_page")
     elif u < 0.22:
         doc.traditional = True

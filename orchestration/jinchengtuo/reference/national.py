@@ -110,6 +110,8 @@ class NationalDirectory:
         return found
 
     def resolve(self, name: str, district_hint: str | None = None) -> str | None:
+        if name.isdigit() and len(name) == 9:  # a folder named by the unit's code (the national corpus layout)
+            return name if name in self._by_code else None
         mentions = self.find_mentions(name)
         return mentions[0][2] if len(mentions) == 1 else None
 
