@@ -6,6 +6,10 @@ JCT_REPORTS    published ranking files and reports             default: <project
 JCT_CACHE      extraction cache (results keyed by file hash)   default: <warehouse dir>/cache
 JCT_SCOPE      the units observed: shenzhen | national | province/city/county codes (44,4401)
                default: shenzhen (see reference/scope.py; `scope()` returns the parsed Scope)
+JCT_ENGINE     the extraction engine: pool (default: a process pool, raw tables in the warehouse) | dask
+               (Dask distributed; JCT_DASK_SCHEDULER the cluster, JCT_DASK_BATCH files a task; the
+               raw document tables become views over the Parquet lake: documents/distributed.py)
+JCT_LAKE       the Parquet lake of the dask engine                default: <warehouse dir>/lake
 DAGSTER_HOME   Dagster's run history and instance settings     default: <project>/.dagster_home for the
                default warehouse, <warehouse dir>/<warehouse name>.dagster_home for any other, so a
                variant or scratch warehouse never becomes the history of the main one
@@ -80,3 +84,16 @@ def scope():
     from jinchengtuo.reference.scope import Scope
 
     return Scope.from_env()
+
+
+def engine():
+    """The extraction engine's settings (env JCT_ENGINE, JCT_DASK_SCHEDULER, JCT_DASK_BATCH): a
+    `documents.distributed.EngineSettings`; kind 'pool' unless configured."""
+    from jinchengtuo.documents.distributed import EngineSettings
+
+    return EngineSettings.from_env()
+
+
+def lake_dir() -> Path:
+    """The Parquet lake the dask engine writes and the warehouse's raw views read."""
+    return _env_path("JCT_LAKE", warehouse_path().parent / "lake")
