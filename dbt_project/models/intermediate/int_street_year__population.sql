@@ -6,8 +6,18 @@ with streets as (
     select * from {{ ref('stg_reference__streets') }}
 ),
 
+-- the 2020 base, real first: a real census extract, else a real figure of the reference data
+-- (streets.csv, with its source), else the synthetic sample
 census as (
-    select * from {{ ref('stg_census__street_population') }}
+    select
+        census.* exclude (population_census),
+        case
+            when not census.is_synthetic then census.population_census
+            else coalesce(streets.population_2020_reference, census.population_census)
+        end as population_census,
+        not census.is_synthetic or streets.population_2020_reference is not null as is_census_population_real
+    from {{ ref('stg_census__street_population') }} as census
+    left join {{ ref('stg_reference__streets') }} as streets using (street_code)
 ),
 
 district_population as (
@@ -36,6 +46,7 @@ census_shares as (
         census.street_code,
         streets.district_name,
         census.population_census,
+        census.is_census_population_real,
         census.population_census / sum(census.population_census) over (partition by streets.district_name) as district_share
     from census
     inner join streets using (street_code)
@@ -54,6 +65,8 @@ scaled as (
             else round(census_shares.district_share * district_population.district_population)
         end as population,
         years.year <> {{ var('census_year') }} as is_population_estimated,
+        -- the year's figure is a real census figure (the census year, real base)
+        years.year = {{ var('census_year') }} and coalesce(census_shares.is_census_population_real, false) as is_population_real,
         coalesce(district_population.is_sample, false) and years.year <> {{ var('census_year') }} as is_population_sample
     from streets
     cross join years

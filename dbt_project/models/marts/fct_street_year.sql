@@ -38,7 +38,9 @@ final as (
         cast(population.population as bigint) as population,
         population.is_population_estimated,
         population.is_population_sample,
+        population.is_population_real,
         streets.area_km2,
+        streets.is_area_real,
         population.population / nullif(streets.area_km2, 0) as density_per_km2,
         coalesce(documents_per_street_year.n_documents, 0) as n_documents,
         coalesce(documents_per_street_year.n_doc_types, 0) as n_doc_types

@@ -2,8 +2,9 @@
 
 Street-level 2020 census figures and most street areas were not available to the project, so the
 sample is made up — but constrained by real facts: street populations add up exactly to the real
-2020 district census totals, street areas add up to the real district land areas, and the two
-published street areas (西丽 49.16 km², 平湖 41.8 km²) are kept. Each district gets its own file
+2020 district census totals, street areas add up to the real district land areas, and the real
+street figures of sources/reference/streets.csv (2020 census populations of a few streets, the
+published areas of about 30, each with its source) are kept as they are. Each district gets its own file
 with a Chinese header and street names in the different forms real tables use, one as XLSX.
 District populations for other years are sample values (2020 = census), labelled as such.
 
@@ -43,10 +44,20 @@ def build(out_dir: Path) -> list[Path]:
     name_forms = [lambda s: s.street_name, lambda s: s.street_name + "办事处", lambda s: s.district_name + s.street_name, lambda s: s.core]
     for k, (dname, d) in enumerate(districts.items()):
         members = [s for s in streets if s.district_name == dname]
-        pop = _largest_remainder(int(d["population_2020_census"]), rng.lognormal(0, 0.45, len(members)))
+        # populations: real ones kept (streets.csv), the rest of the district's census total shared out
+        weights = rng.lognormal(0, 0.45, len(members))
+        known_pop = {i: s.population_2020 for i, s in enumerate(members) if s.population_2020}
+        free_pop = [i for i in range(len(members)) if i not in known_pop]
+        pop = np.zeros(len(members), dtype=int)
+        for i, p in known_pop.items():
+            pop[i] = p
+        if free_pop:
+            pop[free_pop] = _largest_remainder(int(d["population_2020_census"]) - sum(known_pop.values()), weights[free_pop])
         # areas: real ones kept, the rest of the district's land shared out; a few large sparse streets
         known = {i: s.area_km2 for i, s in enumerate(members) if s.area_km2}
-        rest = float(d["area_km2"]) - sum(known.values())
+        # published street areas may add up to more than the district's land area (sources differ,
+        # water included): then the streets without one get a small share, never a negative area
+        rest = max(float(d["area_km2"]) - sum(known.values()), 2.0 * (len(members) - len(known)))
         w = rng.lognormal(0, 0.7, len(members))
         free = [i for i in range(len(members)) if i not in known]
         areas = np.zeros(len(members))
@@ -54,7 +65,7 @@ def build(out_dir: Path) -> list[Path]:
         for i, a in known.items():
             areas[i] = a
         areas = np.round(areas, 2)
-        if free:  # make the rounded areas add up exactly to the district's
+        if free and rest == float(d["area_km2"]) - sum(known.values()):  # rounded areas add up exactly to the district's
             areas[free[-1]] = round(float(d["area_km2"]) - (areas.sum() - areas[free[-1]]), 2)
         form = name_forms[k % len(name_forms)]
         rows = []

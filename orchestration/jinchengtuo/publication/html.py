@@ -149,7 +149,10 @@ def _synthetic_sources(data: YearData, street: dict | None = None) -> set[str]:
     i = data.inputs
     out = set()
     if i.get("is_census_synthetic") or i.get("is_population_sample"):
-        out.add("population")
+        # a street whose 2020 population is real (dim_street.is_population_real) has a real figure
+        # in the census year (the years scaled by sample district totals stay synthetic)
+        if not (street is not None and street.get("is_population_real") in (True,) and not i.get("is_population_sample")):
+            out.add("population")
     if street is not None:
         if street.get("is_area_synthetic"):
             out.add("area_km2")

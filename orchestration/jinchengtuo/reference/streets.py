@@ -26,6 +26,12 @@ class Street:
     district_code: str  # empty for 大鹏新区 (a functional area)
     area_km2: float | None
     area_source: str
+    # real 2020 figures found in public sources (streets.csv, each with its source); None: not known
+    population_2020: int | None = None
+    population_source: str = ""
+    communities: int | None = None
+    communities_source: str = ""
+    facts_note: str = ""
 
     @property
     def core(self) -> str:
@@ -60,6 +66,11 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+def _int_or_none(value: str | None) -> int | None:
+    text = (value or "").strip().replace(",", "")
+    return int(round(float(text))) if text else None
+
+
 def load_streets(path: Path | None = None) -> list[Street]:
     path = path or config.reference_dir() / "streets.csv"
     streets = []
@@ -73,6 +84,11 @@ def load_streets(path: Path | None = None) -> list[Street]:
                 district_code=row.get("district_code", "").strip(),
                 area_km2=float(area) if area else None,
                 area_source=row.get("area_source", "").strip(),
+                population_2020=_int_or_none(row.get("population_2020")),
+                population_source=(row.get("population_source") or "").strip(),
+                communities=_int_or_none(row.get("communities")),
+                communities_source=(row.get("communities_source") or "").strip(),
+                facts_note=(row.get("facts_note") or "").strip(),
             )
         )
     return streets

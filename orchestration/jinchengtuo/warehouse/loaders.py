@@ -19,6 +19,9 @@ def load_reference(con, reference_dir: Path) -> dict[str, int]:
                 "street_code": s.street_code, "street_name": s.street_name, "district_name": s.district_name,
                 "district_code": s.district_code or None, "area_km2": s.area_km2, "area_source": s.area_source or None,
                 "name_variants": s.name_variants(),
+                "population_2020": s.population_2020, "population_source": s.population_source or None,
+                "communities": s.communities, "communities_source": s.communities_source or None,
+                "facts_note": s.facts_note or None,
             }
             for s in directory
         ]

@@ -11,7 +11,9 @@ RAW_TABLES: dict[str, str] = {
     # reference data (sources/reference)
     "street": """
         street_code VARCHAR NOT NULL, street_name VARCHAR NOT NULL, district_name VARCHAR NOT NULL,
-        district_code VARCHAR, area_km2 DOUBLE, area_source VARCHAR, name_variants VARCHAR[]
+        district_code VARCHAR, area_km2 DOUBLE, area_source VARCHAR, name_variants VARCHAR[],
+        population_2020 BIGINT, population_source VARCHAR, communities INTEGER, communities_source VARCHAR,
+        facts_note VARCHAR
     """,
     "district": """
         district_name VARCHAR NOT NULL, district_code VARCHAR, area_km2 DOUBLE,
@@ -87,6 +89,23 @@ def ensure_raw_schema(con) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     for table in RAW_TABLES:
         con.execute(ddl(table))
+    _add_missing_columns(con)
+
+
+def _add_missing_columns(con) -> None:
+    """Columns added to the contract since a warehouse was created are added to its raw tables
+    (a warehouse built by an older version keeps working; the new columns start empty)."""
+    have: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = 'raw'"
+    ).fetchall():
+        have.setdefault(table, set()).add(column)
+    for table in RAW_TABLES:
+        for part in _split_columns(RAW_TABLES[table]):
+            name, *rest = part.strip().split()
+            if table in have and name not in have[table]:
+                col_type = " ".join(w for w in rest if w.upper() not in ("NOT", "NULL"))
+                con.execute(f"ALTER TABLE raw.{table} ADD COLUMN IF NOT EXISTS {name} {col_type}")
 
 
 def replace_table(con, table: str, df) -> int:
