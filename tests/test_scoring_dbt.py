@@ -31,10 +31,23 @@ DBT = str(Path(sys.executable).with_name("dbt"))
 
 VARIANTS = {
     "minmax_equal_geometric": ScoringOptions(normalisation="minmax_year", weighting="equal", aggregation="geometric"),
-    "zscore_entropy": ScoringOptions(normalisation="zscore", weighting="entropy"),
-    # no screening: the single-street year is scored, and CRITIC + geometric on goalposts
-    "critic_geometric_unscreened": ScoringOptions(weighting="critic", aggregation="geometric", min_indicator_coverage=0.0,
-                                                  goalpost_reference_years=(2020,)),
+    "zscore_entropy_unimputed": ScoringOptions(normalisation="zscore", weighting="entropy", imputation="off"),
+    # no screening: the single-street year is scored (geometric on goalposts of 2020)
+    "geometric_unscreened": ScoringOptions(aggregation="geometric", min_indicator_coverage=0.0, goalpost_reference_years=(2020,)),
+    "critic_geometric": ScoringOptions(weighting="critic", aggregation="geometric", goalpost_reference_years=(2020,)),
+}
+# options that cannot be applied: (models to run, vars, the error dbt must name)
+REFUSED = {
+    "bad_option": ("int_indicator__normalised", {"scoring_normalisation": "rank_only"},
+                   "scoring_normalisation='rank_only' is not one of goalposts, minmax_year, zscore"),
+    "unknown_var": ("int_indicator__coverage", {"scoring_normalization": "zscore"},
+                    "unknown scoring option(s) scoring_normalization in --vars"),
+    "bad_range": ("int_indicator__coverage", {"winsor_max_points": 2.5}, "scoring option winsor_max_points=2.5 is not a whole number"),
+    "goalposts_outside": ("int_indicator__normalised", {"goalpost_reference_years": [2030, 2031]},
+                          "scoring option goalpost_reference_years=2030|2031 cannot be applied: none of these years is a year of the data"),
+    # without screening, the year in which one street published leaves CRITIC without two streets' values
+    "critic_lacking": ("int_indicator__coverage int_indicator__weights", {"scoring_weighting": "critic", "min_indicator_coverage": 0},
+                       "scoring option scoring_weighting=critic cannot be applied: it needs values of at least two streets"),
 }
 
 
@@ -74,17 +87,18 @@ def built(tmp_path_factory):
     for name, opt in VARIANTS.items():
         path = root / f"{name}.duckdb"
         shutil.copyfile(base, path)
-        jobs[name] = (path, _dbt(["run", "--select", "int_indicator__coverage+"], path, root / f"target_{name}", opt.dbt_vars()))
+        jobs[name] = (path, _dbt(["run", "--select", "int_indicator__coverage+", "dim_methodology"], path, root / f"target_{name}",
+                                 opt.dbt_vars()))
     # the extended warehouse: the base file (seeds and models built) with 2022 added to the raw
     # layer; rebuilt with the base's target path so dbt's partial parsing is reused
     extended = root / "extended.duckdb"
     shutil.copyfile(base, extended)
     _write(extended, BASE_YEARS + [2022])
     jobs["extended"] = (extended, _dbt(["run"], extended, root / "target_base"))
-    bad = root / "bad.duckdb"
-    shutil.copyfile(base, bad)
-    jobs["bad_option"] = (bad, _dbt(["run", "--select", "int_indicator__normalised"], bad, root / "target_bad",
-                                    {"scoring_normalisation": "rank_only"}))
+    for name, (select, vars_, _) in REFUSED.items():
+        bad = root / f"{name}.duckdb"
+        shutil.copyfile(base, bad)
+        jobs[name] = (bad, _dbt(["run", "--select", *select.split()], bad, root / f"target_{name}", vars_))
     outputs = {name: _finish(proc) for name, (path, proc) in jobs.items()}
     for name in [*VARIANTS, "extended"]:
         assert "Completed successfully" in outputs[name], outputs[name][-4000:]
@@ -288,7 +302,7 @@ def test_single_street_year_is_provisional_and_ranks_no_one_without_enough_data(
     assert "indicators pass the coverage screening" in year.release_reason
     # without screening the publishing street has its own data for everything: ranked, alone,
     # in a year that stays provisional; the 73 silent streets still get no score
-    open_ = _df(built["paths"]["critic_geometric_unscreened"], f"select * from marts.fct_composite_score where year = {SINGLE_STREET_YEAR}")
+    open_ = _df(built["paths"]["geometric_unscreened"], f"select * from marts.fct_composite_score where year = {SINGLE_STREET_YEAR}")
     assert open_.composite_score.notna().sum() == 1 and open_.is_ranked.sum() == 1
     assert set(open_.loc[open_.is_ranked, "rank_status"]) == {"provisional"}
     full = _df(built["paths"]["base"], "select year, release_status from marts.fct_year_coverage where year > 2018")
@@ -375,9 +389,49 @@ def test_fct_street_year_carries_the_context_measures(built):
     assert np.allclose(sy.ctx_density, sy.population / sy.area_km2)
 
 
-def test_an_unknown_option_fails_the_build_with_a_clear_error(built):
-    out = built["outputs"]["bad_option"]
-    assert "scoring_normalisation='rank_only' is not one of goalposts, minmax_year, zscore" in out
+@pytest.mark.parametrize("case", list(REFUSED))
+def test_an_option_that_cannot_be_applied_fails_the_build_naming_it(built, case):
+    out = built["outputs"][case]
+    assert "Compilation Error" in out and REFUSED[case][2] in out, out[-3000:]
+    assert "Completed successfully" not in out
+
+
+@pytest.mark.parametrize("variant", ["base", "zscore_entropy_unimputed", "critic_geometric"])
+def test_dim_methodology_regenerates_the_published_scores(built, variant):
+    """The full option set recorded by the build, read back and given to the numpy scorer, gives
+    the published composite scores and ranks."""
+    path = built["paths"][variant]
+    method = _df(path, "select * from marts.dim_methodology order by sort_order")
+    from jinchengtuo.scoring.options import SPECS
+
+    assert list(method.option) == [s.dbt_var for s in SPECS]  # every option, not only the non-default ones
+    assert method.value.notna().all() and set(method.step) == {"screen", "impute", "treat", "normalise", "weight", "aggregate"}
+    options = ScoringOptions.from_records(method.to_dict("records"))
+    assert options == (ScoringOptions() if variant == "base" else VARIANTS[variant])
+    assert list(method.is_default) == [r["is_default"] for r in options.records()]
+    fw = Framework.load()
+    assert set(method.methodology_version) == {options.methodology_version(fw.version)}
+    con = _con(path)
+    try:
+        panel = panel_from_warehouse(con, fw)
+        published = con.execute("select street_code, year, composite_score, rank, methodology_version from marts.fct_composite_score").df()
+    finally:
+        con.close()
+    again = to_frames(panel, score(panel, fw, options), fw)["composite_score"]
+    m = published.merge(again, on=["street_code", "year"], suffixes=("_pub", "_re"))
+    assert len(m) == len(published) and m.composite_score_pub.notna().sum() > 100
+    assert (m.composite_score_pub.isna() == m.composite_score_re.isna()).all()
+    assert np.nanmax(np.abs(m.composite_score_pub - m.composite_score_re)) < 1e-9
+    assert (m.rank_pub.fillna(-1) == m.rank_re.fillna(-1)).all()
+    assert (m.methodology_version_pub == m.methodology_version_re).all()
+
+
+def test_imputation_off_imputes_nothing(built):
+    iv = _df(built["paths"]["zscore_entropy_unimputed"], "select * from marts.fct_indicator_value")
+    base = _df(built["paths"]["base"], "select is_imputed from marts.fct_indicator_value")
+    assert base.is_imputed.sum() > 0 and iv.is_imputed.sum() == 0 and iv.imputation_method.isna().all()
+    missing = iv[iv.is_included & iv.raw_value.isna()]
+    assert len(missing) > 0 and missing.value_used.isna().all() and not missing.counts_in_score.any()
 
 
 def test_every_mart_column_is_described(built):
@@ -387,7 +441,7 @@ def test_every_mart_column_is_described(built):
     for yml in (config.DBT_PROJECT_DIR / "models" / "marts").glob("*.yml"):
         for model in yaml.safe_load(yml.read_text(encoding="utf-8")).get("models", []):
             described[model["name"]] = {c["name"]: c.get("description", "") for c in model.get("columns", [])}
-    for table in ("dim_indicator", "dim_capacity", "fct_indicator_value", "fct_indicator_year", "fct_capacity_score",
+    for table in ("dim_methodology", "dim_indicator", "dim_capacity", "fct_indicator_value", "fct_indicator_year", "fct_capacity_score",
                   "fct_composite_score", "fct_street_year", "fct_year_coverage", "dim_release_inputs", "fct_document_inventory"):
         cols = _df(built["paths"]["base"], f"select * from marts.{table} limit 0").columns
         missing = [c for c in cols if not described.get(table, {}).get(c)]

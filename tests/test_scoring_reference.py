@@ -70,31 +70,80 @@ def test_methodology_document_is_generated_from_the_framework(fw):
         assert r.label_zh in text
 
 
-def test_python_defaults_match_the_dbt_macro_defaults():
+def test_options_are_declared_once_in_the_options_file():
+    """The macro holds no defaults or choices of its own: it reads the seed the Python scorer reads."""
+    import csv
+
+    import yaml
+
+    from jinchengtuo.scoring.options import DBT_VAR_NAMES, SPECS, STEPS, options_path
+
     macro = (config.DBT_PROJECT_DIR / "macros" / "scoring_options.sql").read_text(encoding="utf-8")
-    body = macro[macro.index("scoring_defaults()"):macro.index("endmacro")]
-    found = dict(re.findall(r"'(\w+)':\s*(\[[^\]]*\]|[^,\n]+)", body))
+    assert "ref('scoring_options')" in macro
+    for spec in SPECS:  # no option value written into the macro
+        assert f"'{spec.dbt_var}':" not in macro and "'goalposts'" not in macro and "'expert'" not in macro
+    rows = list(csv.DictReader(options_path().open(encoding="utf-8")))
+    assert [r["dbt_var"] for r in rows] == list(DBT_VAR_NAMES.values())
+    assert {r["step"] for r in rows} == set(STEPS)  # every step has its options
     defaults = ScoringOptions()
-    from jinchengtuo.scoring.options import DBT_VAR_NAMES
-    assert set(found) == set(DBT_VAR_NAMES.values())
-    for name, var in DBT_VAR_NAMES.items():
-        value = found[var].strip().strip("'")
-        py = getattr(defaults, name)
-        if isinstance(py, tuple):
-            assert [int(v) for v in re.findall(r"\d+", value)] == list(py)
-        elif isinstance(py, str):
-            assert value == py
-        else:
-            assert float(value) == float(py), var
+    for r in rows:
+        spec = next(s for s in SPECS if s.dbt_var == r["dbt_var"])
+        assert ScoringOptions.option_text(getattr(defaults, spec.option)) == ScoringOptions.option_text(spec.parse(r["default_value"]))
+        assert r["description_zh"] and r["description_en"]
+    # the macro's list of non-option vars is the project's vars
+    project_vars = yaml.safe_load((config.DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
+    listed = re.search(r"macro project_vars\(\) %}\s*\{\{ return\((\[[^\]]*\])\) \}\}", macro).group(1)
+    assert sorted(yaml.safe_load(listed)) == sorted(project_vars)
 
 
-def test_options_validate_and_name_their_variant():
-    with pytest.raises(ValueError, match="normalisation='rank'"):
-        ScoringOptions(normalisation="rank")
-    opt = ScoringOptions(weighting="entropy", min_indicator_coverage=0.5)
-    assert opt.dbt_vars() == {"scoring_weighting": "entropy", "min_indicator_coverage": 0.5}
-    assert opt.methodology_version("v1") == "v1+min_indicator_coverage=0.5,scoring_weighting=entropy"
-    assert ScoringOptions().methodology_version("v1") == "v1"
+def test_a_choice_that_cannot_be_applied_is_refused_naming_the_option(fw):
+    from jinchengtuo.scoring import prepare
+
+    for bad, message in [(dict(normalisation="rank"), "normalisation='rank' is not one of goalposts"),
+                         (dict(min_indicator_coverage=1.5), "min_indicator_coverage=1.5 is outside its range 0 to 1"),
+                         (dict(winsor_max_points=2.5), "winsor_max_points=2.5 is not a whole number"),
+                         (dict(imputation="maybe"), "imputation='maybe' is not one of on, off"),
+                         (dict(goalpost_reference_years=()), "goalpost_reference_years=() is not a non-empty list"),
+                         (dict(goalpost_reference_years=(1899,)), "outside its range 2000 to 2100"),
+                         (dict(winsor_skew_threshold=True), "winsor_skew_threshold=True is not a number")]:
+        with pytest.raises(ValueError, match=re.escape(message)):
+            ScoringOptions(**bad)
+    with pytest.raises(ValueError, match="unknown scoring option.*'scoring_normalization'"):
+        ScoringOptions.from_dbt_vars({"scoring_normalization": "zscore"})
+    with pytest.raises(ValueError, match="unknown scoring option"):
+        ScoringOptions().with_(normalization="zscore")
+    assert ScoringOptions.from_dbt_vars({"scoring_weighting": "equal", "goalpost_reference_years": "2020,2021"}) == \
+        ScoringOptions(weighting="equal", goalpost_reference_years=(2020, 2021))
+    # data-dependent: no reference year among the data's years; entropy without two streets' values
+    panel = make_panel(fw, random_raw(fw, Y=2), years=[2022, 2023])
+    with pytest.raises(ValueError, match=r"goalpost_reference_years=2019\|2020\|2021 cannot be applied: none of these years"):
+        prepare(panel)
+    prepare(panel, ScoringOptions(normalisation="minmax_year"))  # no goalposts, no reference years needed
+    raw = random_raw(fw, Y=1)
+    raw[0, 1:, 0] = np.nan  # one street in 74 has the first indicator: kept with no screening
+    thin = make_panel(fw, raw, years=[2020])
+    with pytest.raises(ValueError, match=r"weighting=entropy cannot be applied: .* 1 have fewer .*2020 " + fw.scored.indicator_id[0]):
+        score(thin, fw, ScoringOptions(weighting="entropy", min_indicator_coverage=0.0))
+    score(thin, fw, ScoringOptions(weighting="entropy"))  # screened out at 65 %: applicable
+
+
+def test_imputation_off_leaves_cells_missing_and_renormalises(fw):
+    raw = random_raw(fw, Y=2)
+    raw[1, 0, 0] = np.nan  # street 0 lacks indicator 0 in the second year
+    panel = make_panel(fw, raw, years=[2020, 2021])
+    on = score(panel, fw)
+    off = score(panel, fw, ScoringOptions(imputation="off"))
+    assert on.imputation[1, 0, 0] == 1 and on.value[1, 0, 0] == raw[0, 0, 0]  # own previous year
+    assert off.imputation.max() == 0 and np.isnan(off.value[1, 0, 0]) and np.isnan(off.weight[1, 0, 0])
+    cap = fw.scored.capacity[0]
+    idx = np.flatnonzero(fw.scored.capacity.to_numpy() == cap)
+    assert np.isclose(np.nansum(off.weight[1, 0, idx]), 1.0)  # the capacity's other indicators carry its weight
+    c = CAPACITIES.index(cap)
+    expected = np.nansum(off.weight[1, 0, idx] * off.normalised[1, 0, idx])
+    assert np.isclose(off.capacity_score[1, 0, c], expected)
+    others = np.ones(panel.raw.shape[1], bool); others[0] = False  # the other streets are unchanged
+    assert np.allclose(off.composite[1, others], on.composite[1, others])
+    assert off.methodology_version == fw.version + "+scoring_imputation=off"
 
 
 # --- the steps ------------------------------------------------------------------------------

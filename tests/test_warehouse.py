@@ -225,9 +225,33 @@ def test_scoring_method_options_reach_dbt_as_vars():
 
     with pytest.raises(typer.BadParameter, match="not one of goalposts"):
         _method_vars("rank", None, None)
+    assert json.loads(_method_vars(None, None, None, imputation="off", option=["goalpost_reference_years=2020,2021"])) == \
+        {"scoring_imputation": "off", "goalpost_reference_years": [2020, 2021]}
+    with pytest.raises(typer.BadParameter, match="unknown scoring option"):
+        _method_vars(None, None, None, option=["min_coverage=0.5"])
+    with pytest.raises(typer.BadParameter, match="winsor_max_points='-1' is outside its range 0 to 50"):
+        _method_vars(None, None, None, option=["winsor_max_points=-1"])
+    # the dbt asset takes the method as typed run config: one field per option of scoring_options.csv
+    from jinchengtuo.defs.dbt import DbtRunConfig, run_config_of, scoring_options_of
+    from jinchengtuo.scoring.options import SPECS, ScoringOptions
+
+    assert list(DbtRunConfig.model_fields) == [s.option for s in SPECS]
+    for spec in SPECS:
+        default = getattr(DbtRunConfig(), spec.option)
+        assert ScoringOptions.option_text(tuple(default) if isinstance(default, list) else getattr(default, "value", default)) == \
+            ScoringOptions.option_text(spec.default)
     job = defs.resolve_job_def("annual_refresh")
-    run_config = {"ops": {"dbt_warehouse": {"config": {"vars": json.dumps(chosen)}}}}
-    assert dg.validate_run_config(job, run_config)  # the dbt asset takes the vars as run config
+    options = ScoringOptions.from_dbt_vars(chosen)
+    run_config = run_config_of(options)
+    assert run_config["ops"]["dbt_warehouse"]["config"] == {"normalisation": "zscore", "weighting": "entropy", "aggregation": "geometric"}
+    assert dg.validate_run_config(job, run_config)
+    assert scoring_options_of(DbtRunConfig(**run_config["ops"]["dbt_warehouse"]["config"])) == options
+    with pytest.raises(dg.DagsterInvalidConfigError, match="normalisation"):  # a choice is an enum: refused by Dagster
+        dg.validate_run_config(job, {"ops": {"dbt_warehouse": {"config": {"normalisation": "rank"}}}})
+    with pytest.raises(dg.DagsterInvalidConfigError):  # no untyped vars string any more
+        dg.validate_run_config(job, {"ops": {"dbt_warehouse": {"config": {"vars": json.dumps(chosen)}}}})
+    with pytest.raises(ValueError, match="min_indicator_coverage=2.0 is outside its range"):  # ranges: ScoringOptions
+        scoring_options_of(DbtRunConfig(min_indicator_coverage=2.0))
 
 
 def test_a_year_outside_the_partitions_is_refused_not_dropped():

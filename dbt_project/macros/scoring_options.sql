@@ -1,56 +1,129 @@
 {#
-  Scoring options: the method is configuration, passed as dbt vars and recorded with every result.
-  The defaults live here, once; the numpy reference implementation
-  (jinchengtuo.scoring.options.ScoringOptions) mirrors them and a test checks that they agree.
+  Scoring options: the method is configuration, passed as dbt vars and recorded with every result
+  (marts.dim_methodology). Every option (its step, dbt var, type, default, allowed values or range
+  and description) is declared once, in the seed dbt_project/seeds/scoring_options.csv; these
+  macros read it when a model runs, and the Python scorer (jinchengtuo.scoring.options) reads the
+  same file. A value that cannot be applied fails the build naming the option and why.
 
     dbt build --vars '{scoring_normalisation: minmax_year, scoring_weighting: entropy}'
 #}
 
-{% macro scoring_defaults() %}
-    {{ return({
-        'scoring_normalisation': 'goalposts',
-        'scoring_weighting': 'expert',
-        'scoring_aggregation': 'arithmetic',
-        'goalpost_reference_years': [2019, 2020, 2021],
-        'min_indicator_coverage': 0.65,
-        'impute_max_gap_years': 2,
-        'winsor_skew_threshold': 2.0,
-        'winsor_kurtosis_threshold': 3.5,
-        'winsor_max_points': 5,
-    }) }}
+{# dbt vars that are not scoring options: the project vars of dbt_project.yml (a test checks the list). #}
+{% macro project_vars() %}
+    {{ return(['census_year']) }}
 {% endmacro %}
 
-{% macro scoring_choices() %}
-    {{ return({
-        'scoring_normalisation': ['goalposts', 'minmax_year', 'zscore'],
-        'scoring_weighting': ['expert', 'equal', 'entropy', 'critic'],
-        'scoring_aggregation': ['arithmetic', 'geometric'],
-    }) }}
+{#
+  The options of the seed: dbt var -> {step, type, default (text), allowed (list), minimum,
+  maximum, description}. Empty while parsing, and when documenting or compiling without the seed
+  loaded (then every option reads as '' and a line says so).
+#}
+{% macro scoring_option_specs() %}
+    {%- set seed = ref('scoring_options') -%}
+    {%- if not execute -%}{{ return({}) }}{%- endif -%}
+    {%- if not require_seed('scoring_options') -%}{{ return({}) }}{%- endif -%}
+    {%- set sql -%}
+        select dbt_var, step, type, default_value, coalesce(allowed, ''), minimum, maximum, description_en, option
+        from {{ seed }} order by sort_order
+    {%- endset -%}
+    {%- set result = run_query(sql) -%}
+    {%- set specs = {} -%}
+    {%- for r in result.rows -%}
+        {%- do specs.update({r[0]: {
+            'step': r[1], 'type': r[2], 'default': r[3], 'allowed': (r[4].split('|') if r[4] else []),
+            'minimum': r[5], 'maximum': r[6], 'description': r[7], 'option': r[8]}}) -%}
+    {%- endfor -%}
+    {{ return(specs) }}
 {% endmacro %}
 
-{# The value of one option: the dbt var if set, else the default; unknown choices fail the build. #}
+{# The dbt vars given to this invocation (--vars), as a mapping. #}
+{% macro invocation_vars() %}
+    {%- set given = invocation_args_dict.get('vars') -%}
+    {%- if given is none -%}{{ return({}) }}{%- endif -%}
+    {%- if given is string -%}{%- set given = fromyaml(given) -%}{%- endif -%}
+    {{ return(given or {}) }}
+{% endmacro %}
+
+{# Refuse a var that is neither a scoring option nor a project var (a misspelt option would else be ignored),
+   and a value of any given option that cannot be applied. #}
+{% macro check_scoring_vars(specs) %}
+    {%- set unknown = [] -%}
+    {%- for name in invocation_vars().keys() | sort -%}
+        {%- if name not in specs and name not in project_vars() -%}{%- do unknown.append(name) -%}{%- endif -%}
+    {%- endfor -%}
+    {%- if unknown -%}
+        {{ exceptions.raise_compiler_error("unknown scoring option(s) " ~ unknown | join(', ') ~ " in --vars: the options are "
+            ~ specs.keys() | join(', ') ~ " (dbt_project/seeds/scoring_options.csv)") }}
+    {%- endif -%}
+    {#- every given option is checked here, so the first scoring model refuses a bad value of any of them #}
+    {%- for name, value in invocation_vars().items() -%}
+        {%- if name in specs and value is not none -%}{%- do scoring_value(name, specs[name], value) -%}{%- endif -%}
+    {%- endfor -%}
+{% endmacro %}
+
+{# One number of an option, checked against the option's type and range. #}
+{% macro scoring_number(name, spec, value, what='') %}
+    {%- set label = "scoring option " ~ name ~ "=" ~ value ~ what -%}
+    {%- if value is boolean or value is none or value is mapping -%}
+        {{ exceptions.raise_compiler_error(label ~ " is not a number") }}
+    {%- endif -%}
+    {%- set text = (value | string) | trim -%}
+    {%- if not modules.re.fullmatch('[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?', text) -%}
+        {{ exceptions.raise_compiler_error(label ~ " is not a number") }}
+    {%- endif -%}
+    {%- set number = text | float -%}
+    {%- if spec['type'] in ('int', 'int_list') and number != (number | int) -%}
+        {{ exceptions.raise_compiler_error(label ~ " is not a whole number") }}
+    {%- endif -%}
+    {%- if (spec['minimum'] is not none and number < spec['minimum']) or (spec['maximum'] is not none and number > spec['maximum']) -%}
+        {{ exceptions.raise_compiler_error(label ~ " is outside its range " ~ ("%g" | format(spec['minimum'])) ~ " to " ~ ("%g" | format(spec['maximum']))) }}
+    {%- endif -%}
+    {{ return(number | int if spec['type'] in ('int', 'int_list') else number) }}
+{% endmacro %}
+
+{# A value (the var's, or the default's text) checked and typed as the option declares. #}
+{% macro scoring_value(name, spec, value) %}
+    {%- if spec['type'] == 'choice' -%}
+        {%- if value is not string or value not in spec['allowed'] -%}
+            {{ exceptions.raise_compiler_error("scoring option " ~ name ~ "='" ~ value ~ "' is not one of " ~ spec['allowed'] | join(', ')) }}
+        {%- endif -%}
+        {{ return(value) }}
+    {%- elif spec['type'] in ('float', 'int') -%}
+        {{ return(scoring_number(name, spec, value)) }}
+    {%- else -%}
+        {%- if value is string -%}
+            {%- set items = value.replace('|', ',').split(',') | map('trim') | reject('equalto', '') | list -%}
+        {%- elif value is number and value is not boolean -%}
+            {%- set items = [value] -%}
+        {%- elif value is iterable and value is not mapping -%}
+            {%- set items = value | list -%}
+        {%- else -%}
+            {%- set items = [] -%}
+        {%- endif -%}
+        {%- if items | length == 0 -%}
+            {{ exceptions.raise_compiler_error("scoring option " ~ name ~ "=" ~ value ~ " is not a non-empty list of years") }}
+        {%- endif -%}
+        {%- set out = [] -%}
+        {%- for v in items -%}{%- do out.append(scoring_number(name, spec, v, " (item " ~ v ~ ")")) -%}{%- endfor -%}
+        {{ return(out) }}
+    {%- endif -%}
+{% endmacro %}
+
+{# The value of one option: the dbt var if set, else the default; a value that cannot be applied fails the build. #}
 {% macro scoring_option(name) %}
-    {%- set defaults = scoring_defaults() -%}
-    {%- if name not in defaults -%}
+    {%- set specs = scoring_option_specs() -%}
+    {%- if specs | length == 0 -%}{{ return('') }}{%- endif -%}
+    {%- do check_scoring_vars(specs) -%}
+    {%- if name not in specs -%}
         {{ exceptions.raise_compiler_error("unknown scoring option '" ~ name ~ "'") }}
     {%- endif -%}
-    {%- set value = var(name, defaults[name]) -%}
-    {%- set choices = scoring_choices() -%}
-    {%- if name in choices and value not in choices[name] -%}
-        {{ exceptions.raise_compiler_error("scoring option " ~ name ~ "='" ~ value ~ "' is not one of " ~ choices[name] | join(', ')) }}
-    {%- endif -%}
-    {%- if name == 'goalpost_reference_years' -%}
-        {%- if value is string or value is number -%}
-            {%- set value = (value | string).split(',') | map('trim') | map('int') | list -%}
-        {%- endif -%}
-        {%- set value = value | map('int') | list -%}
-    {%- endif -%}
-    {{ return(value) }}
+    {%- set spec = specs[name] -%}
+    {%- set given = var(name, none) -%}
+    {{ return(scoring_value(name, spec, spec['default'] if given is none else given)) }}
 {% endmacro %}
 
-{# One option's value as text, the same way Python's ScoringOptions.option_text formats it. #}
-{% macro scoring_option_text(name) %}
-    {%- set value = scoring_option(name) -%}
+{# A value as text, the same way Python's option_text formats it. #}
+{% macro scoring_text(value) %}
     {%- if value is string -%}
         {{ return(value) }}
     {%- elif value is number -%}
@@ -62,21 +135,27 @@
     {%- endif -%}
 {% endmacro %}
 
+{# One option's value as text. #}
+{% macro scoring_option_text(name) %}
+    {{ return(scoring_text(scoring_option(name))) }}
+{% endmacro %}
+
+{# An option's default as text. #}
+{% macro scoring_default_text(name) %}
+    {%- set specs = scoring_option_specs() -%}
+    {{ return(scoring_text(scoring_value(name, specs[name], specs[name]['default']))) }}
+{% endmacro %}
+
 {#
   The suffix that marks a non-default method: '' with every default, else
   '+' followed by name=value for every option that differs from its default.
 #}
 {% macro scoring_variant_suffix() %}
-    {%- set defaults = scoring_defaults() -%}
+    {%- set specs = scoring_option_specs() -%}
     {%- set parts = [] -%}
-    {%- for name in defaults.keys() | sort -%}
+    {%- for name in specs.keys() | sort -%}
         {%- set text = scoring_option_text(name) -%}
-        {%- set value = defaults[name] -%}
-        {%- if value is string -%}{%- set default_text = value -%}
-        {%- elif value is number -%}{%- set default_text = "%g" | format(value) -%}
-        {%- else -%}{%- set ns = [] -%}{%- for v in value -%}{%- do ns.append("%g" | format(v)) -%}{%- endfor -%}{%- set default_text = ns | join('|') -%}
-        {%- endif -%}
-        {%- if text != default_text -%}{%- do parts.append(name ~ '=' ~ text) -%}{%- endif -%}
+        {%- if text != scoring_default_text(name) -%}{%- do parts.append(name ~ '=' ~ text) -%}{%- endif -%}
     {%- endfor -%}
     {{ return(('+' ~ parts | join(',')) if parts else '') }}
 {% endmacro %}
@@ -84,6 +163,26 @@
 {# SQL expression: the methodology version of the results (framework version + variant suffix). #}
 {% macro methodology_version_sql() %}
     (select max(methodology_version) from {{ ref('indicator_framework') }}) || '{{ scoring_variant_suffix() }}'
+{% endmacro %}
+
+{#
+  The full option set of the run as SQL rows (step, option, value, is_default, description): every
+  option, for marts.dim_methodology.
+#}
+{% macro scoring_option_rows_sql() %}
+    {%- set specs = scoring_option_specs() -%}
+    {%- if specs | length == 0 -%}
+    select null::varchar as step, null::varchar as option, null::varchar as value, null::boolean as is_default,
+           null::varchar as description, null::integer as sort_order
+    where false
+    {%- else -%}
+    {%- for name, spec in specs.items() %}
+    {% if not loop.first %}union all {% endif -%}
+    select '{{ spec["step"] }}' as step, '{{ name }}' as option, '{{ scoring_option_text(name) }}' as value,
+           {{ 'true' if scoring_option_text(name) == scoring_default_text(name) else 'false' }} as is_default,
+           '{{ spec["description"] | replace("'", "''") }}' as description, {{ loop.index }} as sort_order
+    {%- endfor %}
+    {%- endif %}
 {% endmacro %}
 
 {# The framework rows, read from the seed when the model runs (seeds build first). #}

@@ -14,6 +14,18 @@ import typer
 
 from jinchengtuo import config
 
+def _option_help(name: str | None) -> str:
+    """Help of a scoring option, from dbt_project/seeds/scoring_options.csv (None: the --option help)."""
+    from jinchengtuo.scoring.options import SPEC_BY_OPTION, SPECS, option_text
+
+    if name is None:
+        listed = "; ".join(f"{s.option} ({s.step}, default {option_text(s.default)})" for s in SPECS)
+        return ("Any scoring option as NAME=VALUE (repeatable; lists of years as 2020,2021), recorded in methodology_version "
+                f"and marts.dim_methodology: {listed}. See docs/methodology.md.")
+    spec = SPEC_BY_OPTION[name]
+    return f"Scoring option ({spec.step}): {', '.join(spec.allowed)} (default {spec.default}). {spec.description_en}"
+
+
 app = typer.Typer(help="金秤砣 street governance observatory: documents in, audited yearly rankings out.", no_args_is_help=True, add_completion=False)
 
 
@@ -21,9 +33,11 @@ app = typer.Typer(help="金秤砣 street governance observatory: documents in, a
 def refresh(
     year: Optional[list[int]] = typer.Option(None, "--year", "-y", help="Year(s) to publish (default: every year the documents report on). The warehouse is rebuilt for all years."),
     force: bool = typer.Option(False, "--force", help="Rebuild even when no input, code or configuration changed since the last release."),
-    normalisation: Optional[str] = typer.Option(None, help="Scoring method option: goalposts (default), minmax_year or zscore."),
-    weighting: Optional[str] = typer.Option(None, help="expert (default), equal, entropy or critic."),
-    aggregation: Optional[str] = typer.Option(None, help="arithmetic (default) or geometric."),
+    normalisation: Optional[str] = typer.Option(None, help=_option_help("normalisation")),
+    weighting: Optional[str] = typer.Option(None, help=_option_help("weighting")),
+    aggregation: Optional[str] = typer.Option(None, help=_option_help("aggregation")),
+    imputation: Optional[str] = typer.Option(None, help=_option_help("imputation")),
+    option: Optional[list[str]] = typer.Option(None, "--option", "-o", metavar="NAME=VALUE", help=_option_help(None)),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Dagster's and dbt's full log instead of the short progress display."),
 ) -> None:
     """Run the annual refresh job (the same job the schedule runs): load, extract, build, check, release, publish.
@@ -36,7 +50,7 @@ def refresh(
     typer.echo(f"sources:   {config.sources_dir()}\nwarehouse: {config.warehouse_path()}\nreports:   {config.reports_dir()}\n"
                f"dagster:   {home}", err=True)
     years = [str(y) for y in year] if year else None
-    method_vars = _method_vars(normalisation, weighting, aggregation)
+    method_vars = _method_vars(normalisation, weighting, aggregation, imputation=imputation, option=option)
     if method_vars:
         typer.echo(f"scoring method: {method_vars} (recorded in methodology_version; use separate JCT_WAREHOUSE/JCT_REPORTS to keep the default ranking beside it)", err=True)
     if not force:
@@ -136,15 +150,23 @@ def extract(
         raise typer.Exit(1)
 
 
-def _method_vars(normalisation: str | None, weighting: str | None, aggregation: str | None) -> str:
-    """The dbt vars (JSON) of a non-default scoring method; '' for the default."""
+def _method_vars(normalisation: str | None, weighting: str | None, aggregation: str | None, *,
+                 imputation: str | None = None, option: list[str] | None = None) -> str:
+    """The dbt vars (JSON) of a non-default scoring method; '' for the default. A value that cannot
+    be applied is refused naming the option."""
     import json
 
     from jinchengtuo.scoring.options import ScoringOptions
 
-    chosen = {k: v for k, v in {"normalisation": normalisation, "weighting": weighting, "aggregation": aggregation}.items() if v}
+    chosen = {k: v for k, v in {"normalisation": normalisation, "weighting": weighting, "aggregation": aggregation,
+                                "imputation": imputation}.items() if v}
+    for item in option or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise typer.BadParameter(f"--option {item!r}: write NAME=VALUE")
+        chosen[name.strip()] = value.strip()
     try:
-        options = ScoringOptions(**chosen)
+        options = ScoringOptions.from_dbt_vars(chosen)
     except ValueError as exc:
         raise typer.BadParameter(str(exc))
     dbt_vars = options.dbt_vars()

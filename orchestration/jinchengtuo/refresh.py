@@ -212,8 +212,14 @@ def run_refresh(years: list[str] | None = None, *, instance: dg.DagsterInstance 
     for run_id, why in heal(instance):
         print(f"healed run {run_id}: {why}", file=sys.stderr, flush=True)
     run_config = dict(run_config or {})
-    if method_vars:
-        run_config.setdefault("ops", {}).setdefault("dbt_warehouse", {"config": {"vars": method_vars}})
+    if method_vars:  # the typed launchpad config of the dbt asset (one field per scoring option)
+        import json
+
+        from jinchengtuo.defs.dbt import run_config_of
+        from jinchengtuo.scoring.options import ScoringOptions
+
+        typed = run_config_of(ScoringOptions.from_dbt_vars(json.loads(method_vars)))
+        run_config.setdefault("ops", {}).setdefault("dbt_warehouse", typed["ops"]["dbt_warehouse"])
     if quiet or not verbose:
         from jinchengtuo.defs.dbt import DBT_LOG_DIR_TAG
 

@@ -6,8 +6,11 @@
 --   3. city_median: the median raw value of all streets in the same year.
 -- Donors are always raw (never imputed) values. Every imputed value is flagged with its method.
 -- Excluded indicator-years (coverage screening) get no value.
+-- With `scoring_imputation` = off nothing is imputed: a missing raw value stays missing and the
+-- street's weights renormalise over the indicators it has (as for any indicator that does not count).
 
 {%- set max_gap = scoring_option('impute_max_gap_years') | int %}
+{%- set imputation_on = scoring_option('scoring_imputation') != 'off' %}
 
 with raw_values as (
     select * from {{ ref('int_indicator__raw_values') }}
@@ -80,18 +83,25 @@ final as (
         case
             when not base.is_included then null
             when base.raw_value is not null then base.raw_value
+            {%- if not imputation_on %}
+            else null
+            {%- else %}
             when own_previous.donor_value is not null then own_previous.donor_value
             when district_median.district_median is not null then district_median.district_median
             else city_median.city_median
+            {%- endif %}
         end as value,
         case
             when not base.is_included or base.raw_value is not null then null
+            {%- if imputation_on %}
             when own_previous.donor_value is not null then 'own_previous_year'
             when district_median.district_median is not null then 'district_median'
             when city_median.city_median is not null then 'city_median'
-        end as imputation_method,
+            {%- endif %}
+        end::varchar as imputation_method,
         case
-            when base.is_included and base.raw_value is null and own_previous.donor_value is not null
+            when {{ 'true' if imputation_on else 'false' }} and base.is_included and base.raw_value is null
+                and own_previous.donor_value is not null
                 then own_previous.donor_year
         end as imputed_from_year
     from base

@@ -10,6 +10,17 @@
 
 {%- set method = scoring_option('scoring_normalisation') %}
 {%- set reference_years = scoring_option('goalpost_reference_years') %}
+{#- goalposts need at least one reference year among the data's years: refused, never replaced #}
+{%- if execute and method == 'goalposts' and load_relation(ref('int_indicator__treated')) is not none %}
+    {%- set data_years = run_query("select distinct year from " ~ ref('int_indicator__treated') ~ " order by year").columns[0].values() | map('int') | list %}
+    {%- set common = [] %}
+    {%- for y in reference_years %}{% if y in data_years %}{% do common.append(y) %}{% endif %}{% endfor %}
+    {%- if data_years | length > 0 and common | length == 0 %}
+        {{ exceptions.raise_compiler_error("scoring option goalpost_reference_years=" ~ scoring_option_text('goalpost_reference_years')
+            ~ " cannot be applied: none of these years is a year of the data (" ~ data_years | join(', ')
+            ~ "), so no goalposts can be set from them; choose reference years the data cover") }}
+    {%- endif %}
+{%- endif %}
 
 with treated as (
     select * from {{ ref('int_indicator__treated') }}

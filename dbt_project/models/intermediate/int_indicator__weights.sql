@@ -10,7 +10,18 @@
 -- When a capacity's weights sum to (almost) nothing (≤ 1e-9), its indicators weigh equally.
 -- Entropy and CRITIC use the year's normalised values only, so later years never change them.
 
+-- depends_on: {{ ref('int_indicator__coverage') }}
 {%- set scheme = scoring_option('scoring_weighting') %}
+{#- entropy and CRITIC need values of at least two streets for every included indicator-year: refused, never replaced #}
+{%- if execute and scheme in ('entropy', 'critic') and load_relation(ref('int_indicator__coverage')) is not none %}
+    {%- set lacking = run_query("select year || ' ' || indicator_id || ' (' || n_with_value || ')' from "
+        ~ ref('int_indicator__coverage') ~ " where is_included and n_with_value < 2 order by year, indicator_id").columns[0].values() | list %}
+    {%- if lacking | length > 0 %}
+        {{ exceptions.raise_compiler_error("scoring option scoring_weighting=" ~ scheme ~ " cannot be applied: it needs values of at least "
+            ~ "two streets for every included indicator-year, and " ~ lacking | length ~ " have fewer (year, indicator, streets with values: "
+            ~ lacking[:5] | join('; ') ~ (' …' if lacking | length > 5 else '') ~ "); choose another weighting or screen them out with min_indicator_coverage") }}
+    {%- endif %}
+{%- endif %}
 
 with normalised as (
     select * from {{ ref('int_indicator__normalised') }}

@@ -73,18 +73,65 @@ class JinchengtuoTranslator(DagsterDbtTranslator):
 translator = JinchengtuoTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-class DbtRunConfig(dg.Config):
-    """Options of a dbt run: extra vars (methodology choices) as a YAML/JSON mapping string."""
+def _run_config_class() -> type[dg.Config]:
+    """The launchpad's config of the dbt build: one typed field per scoring option, generated from
+    dbt_project/seeds/scoring_options.csv (a choice is a dropdown, a list of years a list of
+    integers; defaults and descriptions from the file). Ranges are checked by ScoringOptions."""
+    import enum
 
-    vars: str = ""
+    import pydantic
+
+    from jinchengtuo.scoring.options import SPECS
+
+    fields: dict[str, Any] = {}
+    for spec in SPECS:
+        doc = f"{spec.label_en} ({spec.step}; dbt var {spec.dbt_var}): {spec.description_en}"
+        if spec.type == "choice":
+            choice = enum.Enum("".join(p.title() for p in spec.option.split("_")), {a: a for a in spec.allowed}, type=str)
+            choice.__module__ = __name__
+            globals()[choice.__name__] = choice
+            fields[spec.option] = (choice, pydantic.Field(default=choice(spec.default), description=doc))
+        elif spec.type == "int_list":
+            fields[spec.option] = (list[int], pydantic.Field(default=list(spec.default), description=doc))
+        else:
+            fields[spec.option] = ({"float": float, "int": int}[spec.type], pydantic.Field(default=spec.default, description=doc))
+    model = pydantic.create_model("DbtRunConfig", __base__=dg.Config, **fields)
+    model.__doc__ = "The scoring method of the dbt build, one field per option of dbt_project/seeds/scoring_options.csv."
+    model.__module__ = __name__
+    return model
+
+
+DbtRunConfig = _run_config_class()
+
+
+def scoring_options_of(config: dg.Config):
+    """The ScoringOptions of a run config (ValueError naming an option that cannot be applied)."""
+    from jinchengtuo.scoring.options import SPECS, ScoringOptions
+
+    values = {}
+    for spec in SPECS:
+        value = getattr(config, spec.option)
+        values[spec.option] = value.value if hasattr(value, "value") else value
+    return ScoringOptions(**values)
+
+
+def run_config_of(options) -> dict:
+    """The run config of the dbt asset for ScoringOptions (only the options that differ from their default)."""
+    from jinchengtuo.scoring.options import SPEC_BY_VAR
+
+    return {"ops": {"dbt_warehouse": {"config": {SPEC_BY_VAR[k].option: v for k, v in options.dbt_vars().items()}}}}
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=translator, pool=WRITER_POOL, name="dbt_warehouse")
 def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: DbtRunConfig):
+    import json
+
     path = warehouse.build_file(context.run.run_id)
+    options = scoring_options_of(config)  # refuses a value that cannot be applied, naming the option
     args = ["build"]
-    if config.vars:
-        args += ["--vars", config.vars]
+    if options.dbt_vars():
+        args += ["--vars", json.dumps(options.dbt_vars(), sort_keys=True)]
+        context.log.info(f"scoring method: {options.dbt_vars()} ({options.variant_suffix()})")
     log_dir = context.run.tags.get(DBT_LOG_DIR_TAG)
     with environment(JCT_WAREHOUSE=str(path)), contextlib.ExitStack() as stack:
         if log_dir:

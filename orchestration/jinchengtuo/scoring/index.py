@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from jinchengtuo.scoring.framework import CAPACITIES, Framework
-from jinchengtuo.scoring.options import ScoringOptions
+from jinchengtuo.scoring.options import DATA_WEIGHTINGS, ScoringOptions, check_reference_years
 
 IMPUTATION_METHODS = (None, "own_previous_year", "district_median", "city_median")
 EPS_WEIGHT = 1e-9
@@ -191,17 +191,19 @@ def prepare(panel: Panel, options: ScoringOptions | None = None) -> Prepared:
     Y, S, I = raw.shape
     years = panel.years
     has = ~np.isnan(raw)
+    check_reference_years(opt, years)  # goalposts need a reference year among the data's years
 
     # 1. coverage screening
     n_with = has.sum(1)
     coverage = n_with / S
     included = (n_with > 0) & (coverage >= opt.min_indicator_coverage)
 
-    # 2. imputation: own earlier years, district median, city median
+    # 2. imputation: own earlier years, district median, city median (none when switched off:
+    # missing cells stay missing and the weights renormalise over the indicators a street has)
     value = np.where(has, raw, np.nan)
     imputation = np.zeros((Y, S, I), dtype=np.int8)
     from_year = np.full((Y, S, I), np.nan)
-    need = ~has & included[:, None, :]
+    need = ~has & included[:, None, :] & (opt.imputation != "off")
     year_pos = {int(y): k for k, y in enumerate(years)}
     for k, y in enumerate(years):
         for g in range(1, opt.impute_max_gap_years + 1):
@@ -293,6 +295,16 @@ def aggregate(prep: Prepared, framework: Framework, *, indicator_weights: np.nda
     # 5. weights inside each capacity (per year)
     nmask = ~np.isnan(normalised)
     present_iy = nmask.any(1)  # (Y, I)
+    if indicator_weights is None and opt.weighting in DATA_WEIGHTINGS:
+        # entropy and CRITIC need values of at least two streets for every included indicator-year
+        lacking = included & ((has & included[:, None, :]).sum(1) < 2)
+        if lacking.any():
+            yk, ik = np.nonzero(lacking)
+            where = "; ".join(f"{years[a]} {panel.indicator_ids[b]} ({int(has[a, :, b].sum())})" for a, b in list(zip(yk, ik))[:5])
+            raise ValueError(f"scoring option weighting={opt.weighting} cannot be applied: it needs values of at least two streets "
+                             f"for every included indicator-year, and {len(yk)} have fewer (year, indicator, streets with values: "
+                             f"{where}{' …' if len(yk) > 5 else ''}); choose another weighting or screen them out with "
+                             "min_indicator_coverage")
     if indicator_weights is not None:
         raw_w = np.broadcast_to(np.asarray(indicator_weights, float), (Y, I)).copy()
     elif opt.weighting == "expert":

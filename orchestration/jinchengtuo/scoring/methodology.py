@@ -14,7 +14,7 @@ from pathlib import Path
 
 from jinchengtuo import config
 from jinchengtuo.scoring.framework import Framework
-from jinchengtuo.scoring.options import ScoringOptions
+from jinchengtuo.scoring.options import SPECS, ScoringOptions, option_text
 
 DOC_PATH = config.PROJECT_DIR / "docs" / "methodology.md"
 
@@ -91,8 +91,10 @@ def render(framework: Framework | None = None, options: ScoringOptions | None = 
     add(f"3. **缺失值插补 Imputation** — in order: the street's own value from the nearest earlier year (at most "
         f"{opt.impute_max_gap_years} years back); the district median of the year; the city median of the year. "
         "Donors are raw values only; every imputed value is flagged (`is_imputed`, `imputation_method`). "
-        "Only earlier years are used, so a later year never changes an earlier one. "
-        "先用本街道最近的往年值，再用同年区中位数、市中位数；均有标记。")
+        "Only earlier years are used, so a later year never changes an earlier one. With `scoring_imputation` = "
+        "`off` nothing is imputed: missing cells stay missing and the weights renormalise over the indicators a "
+        f"street has (this build: `{opt.imputation}`). 先用本街道最近的往年值，再用同年区中位数、市中位数；均有标记。"
+        "关闭插补时缺失值保持缺失，权重在有数据的指标间重新归一。")
     add(f"4. **异常值处理 Outlier treatment** (COINr winsorise) — per year and indicator, when |skewness| ≥ "
         f"{opt.winsor_skew_threshold:g} and kurtosis ≥ {opt.winsor_kurtosis_threshold:g} (sample skewness and "
         "excess kurtosis as in Excel / e1071 type 2, at least 4 values), the highest values (positive skew) or "
@@ -148,15 +150,27 @@ def render(framework: Framework | None = None, options: ScoringOptions | None = 
     for r in fw.coverage_gates.itertuples():
         add(f"| `{r.gate_id}` | {_cell(r.label_zh)} / {_cell(r.label_en)} | {r.applies_to} | {r.threshold:g} |")
     add("")
-    add("## 3. 配置 Configuration (dbt vars)")
+    add("## 3. 配置 Configuration (scoring options 计分参数)")
     add("")
-    add("| var | default 默认 | choices 可选 |")
-    add("|---|---|---|")
-    choices = {"scoring_normalisation": "goalposts, minmax_year, zscore", "scoring_weighting": "expert, equal, entropy, critic",
-               "scoring_aggregation": "arithmetic, geometric"}
-    from jinchengtuo.scoring.options import DBT_VAR_NAMES
-    for name, var in DBT_VAR_NAMES.items():
-        add(f"| `{var}` | `{ScoringOptions.option_text(getattr(opt, name))}` | {choices.get(var, 'number' if var != 'goalpost_reference_years' else 'list of years')} |")
+    add("Every option of the method is declared once, in `dbt_project/seeds/scoring_options.csv` (step, dbt var, "
+        "type, default, allowed values or range, description); the dbt models, the numpy scorer, the command line, "
+        "the Dagster launchpad and this table read it. A value that cannot be applied (an unknown option, a value "
+        "outside its choices or range, goalpost reference years none of which is a year of the data, entropy or "
+        "CRITIC weights for an indicator-year with fewer than two streets' values) fails the build naming the option "
+        "and why; it is never replaced by the default. Every build records its full option set in "
+        "`marts.dim_methodology`. 所有参数只在一个文件中声明；无法执行的取值会报错并写明参数与原因，绝不以默认值代替。")
+    add("")
+    add("| step 步骤 | option (dbt var) | default 默认 | allowed 可选 | 说明 | description |")
+    add("|---|---|---|---|---|---|")
+    for spec in SPECS:
+        if spec.type == "choice":
+            allowed = ", ".join(f"`{a}`" for a in spec.allowed)
+        else:
+            kind = {"float": "number", "int": "whole number", "int_list": "list of years"}[spec.type]
+            allowed = f"{kind}, {spec.minimum:g} – {spec.maximum:g}"
+        name = f"`{spec.option}`" + (f" (`{spec.dbt_var}`)" if spec.dbt_var != spec.option else "")
+        add(f"| {spec.step} | {name} | `{_cell(option_text(getattr(opt, spec.option)))}` | {allowed} | "
+            f"{_cell(spec.label_zh)}：{_cell(spec.description_zh)} | {_cell(spec.label_en)}: {_cell(spec.description_en)} |")
     add("")
     add("Example 示例: `dbt build --vars '{scoring_normalisation: minmax_year, scoring_weighting: entropy}'`. "
         "The marts then say `normalisation`, `weighting`, `aggregation` and a `methodology_version` with the "
