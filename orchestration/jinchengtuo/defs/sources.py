@@ -13,6 +13,7 @@ from jinchengtuo.warehouse import loaders
     specs=[
         dg.AssetSpec(["raw", "street"], description="The 74 street offices with official codes (sources/reference/streets.csv).", group_name="sources", kinds={"duckdb"}),
         dg.AssetSpec(["raw", "district"], description="The 10 districts: area and 2020 census population (sources/reference/districts.csv).", group_name="sources", kinds={"duckdb"}),
+        dg.AssetSpec(["raw", "unit"], description="Every township-level unit of China (sources/reference/national/), in_scope for JCT_SCOPE.", group_name="sources", kinds={"duckdb"}),
     ],
     pool=WRITER_POOL,
 )

@@ -96,9 +96,18 @@ def _national_units(folder: str) -> pd.DataFrame:
     return frame.sort_values("unit_code", kind="stable").reset_index(drop=True)
 
 
+def national_folder(folder: Path | None = None) -> Path:
+    """sources/reference/national/ (the project's copy when the sources folder in use has none:
+    it is reference data of the project, like the indicator framework)."""
+    folder = Path(folder) if folder else config.reference_dir() / "national"
+    if not (folder / "streets.csv").exists():
+        folder = config.PROJECT_DIR / "sources" / "reference" / "national"
+    return folder
+
+
 def national_units(folder: Path | None = None) -> pd.DataFrame:
     """All township-level units of the national reference (a copy: callers may change it)."""
-    return _national_units(str(folder or config.reference_dir() / "national")).copy()
+    return _national_units(str(national_folder(folder))).copy()
 
 
 @lru_cache(maxsize=4)
@@ -194,13 +203,17 @@ class Scope:
 
     # -- membership -----------------------------------------------------------------------------
     def units(self, reference: Path | None = None) -> pd.DataFrame:
-        """The scope's units (columns UNIT_COLUMNS, sorted by unit_code)."""
-        reference = reference or config.reference_dir()
+        """The scope's units (columns UNIT_COLUMNS, sorted by unit_code). `reference`: the
+        sources/reference folder (default: the one of JCT_SOURCES)."""
+        reference = Path(reference) if reference else config.reference_dir()
         units = national_units(reference / "national")
         if self.is_national:
             return units
         if self.is_shenzhen:
-            mask = units["unit_code"].isin(shenzhen_codes(reference / "streets.csv"))
+            streets = reference / "streets.csv"
+            if not streets.exists():
+                streets = config.PROJECT_DIR / "sources" / "reference" / "streets.csv"
+            mask = units["unit_code"].isin(shenzhen_codes(streets))
         else:
             mask = pd.Series(False, index=units.index)
             for code in self.codes:

@@ -33,7 +33,22 @@ def load_reference(con, reference_dir: Path) -> dict[str, int]:
     return {
         "street": replace_table(con, "street", streets),
         "district": replace_table(con, "district", districts),
+        "unit": replace_table(con, "unit", unit_frame(reference_dir)),
     }
+
+
+def unit_frame(reference_dir: Path, scope=None) -> pd.DataFrame:
+    """raw.unit: every township-level unit of the national reference, flagged in_scope for the
+    scope (default: JCT_SCOPE, reference/scope.py)."""
+    from jinchengtuo.reference.scope import Scope, national_folder, national_units
+
+    scope = scope or Scope.from_env()
+    folder = national_folder(reference_dir / "national")
+    units = national_units(folder)
+    units["in_scope"] = units["unit_code"].isin(set(scope.unit_codes(reference_dir)))
+    units["scope"] = scope.spec
+    units["source_file"] = "sources/reference/national/streets.csv"
+    return units
 
 
 def load_census(con, census_dir: Path, reference_dir: Path) -> dict[str, object]:

@@ -19,6 +19,14 @@ RAW_TABLES: dict[str, str] = {
         district_name VARCHAR NOT NULL, district_code VARCHAR, area_km2 DOUBLE,
         population_2020_census BIGINT, population_source VARCHAR, area_source VARCHAR
     """,
+    # every township-level unit of China (sources/reference/national/, reference/scope.py): the unit
+    # hierarchy, and whether the unit is in the scope of this warehouse (JCT_SCOPE; default shenzhen)
+    "unit": """
+        unit_code VARCHAR NOT NULL, unit_name VARCHAR NOT NULL, unit_kind VARCHAR NOT NULL, peer_kind VARCHAR NOT NULL,
+        county_code VARCHAR NOT NULL, county_name VARCHAR, city_code VARCHAR NOT NULL, city_name VARCHAR,
+        city_label VARCHAR, province_code VARCHAR NOT NULL, province_name VARCHAR, in_scope BOOLEAN NOT NULL,
+        scope VARCHAR NOT NULL, source_file VARCHAR
+    """,
     # census extracts (sources/census)
     "census_street": """
         street_code VARCHAR NOT NULL, name_as_written VARCHAR, population BIGINT, households BIGINT,
