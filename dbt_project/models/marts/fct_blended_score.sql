@@ -2,7 +2,7 @@
     weight w in (0, 1] (default 0: off, this mart is empty). blended = (1 − w) · official composite
     + w · resident composite, ranked on its own. It is a separate, labelled output with its weights
     in every row; the official ranking (fct_composite_score) never reads it. -#}
-{%- set w = var('two_way_blend_weight', 0) | float -%}
+{%- set w = var('two_way_blend_weight') | float -%}
 {%- if w < 0 or w > 1 -%}
     {{ exceptions.raise_compiler_error("two_way_blend_weight must be within 0–1 (the residents' weight), got " ~ w) }}
 {%- endif %}

@@ -46,7 +46,7 @@ scored as (
     select
         unioned.*,
         population.population,
-        {{ 'true' if var('survey_fpc', false) else 'false' }} and population.population > unioned.n as fpc_applied
+        {{ 'true' if var('survey_fpc') else 'false' }} and population.population > unioned.n as fpc_applied
     from unioned
     left join population using (street_code, year)
 ),

@@ -16,7 +16,7 @@
 --                    var two_way_min_gap_sd standard deviations (default 1.5: a substantive difference,
 --                    not a nuance). Needs at least 5 streets with both scores in the year and measure.
 
-{%- set min_gap = var('two_way_min_gap_sd', 1.5) | float %}
+{%- set min_gap = var('two_way_min_gap_sd') | float %}
 
 with resident as (
     select * from {{ ref('fct_resident_score') }}
@@ -37,7 +37,7 @@ resident_capacity as (
 derived_overall as (
     select
         street_code, year, 'composite' as measure,
-        sum(capacities.weight * resident_score) / sum(capacities.weight) as resident_score,
+        round(sum(capacities.weight * resident_score) / sum(capacities.weight), 6) as resident_score,
         sqrt(sum(capacities.weight * capacities.weight * moe * moe)) / sum(capacities.weight) as moe,
         min(n) as n,
         'survey_capacities' as source,
@@ -99,8 +99,9 @@ standardised as (
         stats.n_streets, stats.official_median, stats.resident_median, stats.resident_sd,
         case when stats.n_streets >= 5 and stats.official_sd > 0 then (official_score - official_mean) / official_sd end as z_official,
         case when stats.n_streets >= 5 and stats.resident_sd > 0 then (resident_score - resident_mean) / resident_sd end as z_resident,
-        official_score >= stats.official_median as is_official_high,
-        resident_score >= stats.resident_median as is_resident_high
+        -- compared at 6 decimals, as the ranks are: a weighted mean is never a hair below its median
+        round(official_score, 6) >= round(stats.official_median, 6) as is_official_high,
+        round(resident_score, 6) >= round(stats.resident_median, 6) as is_resident_high
     from joined
     inner join stats using (year, measure)
 ),
