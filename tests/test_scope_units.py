@@ -111,8 +111,8 @@ def _pick(units: pd.DataFrame, city: str, kind: str, k: int) -> list[str]:
 @pytest.fixture(scope="module")
 def peer_warehouse(tmp_path_factory):
     from jinchengtuo.reference.scope import national_units
-    from jinchengtuo.warehouse.loaders import load_reference, unit_frame
-    from jinchengtuo.warehouse.schema import ensure_raw_schema, replace_table
+    from jinchengtuo.warehouse.loaders import load_reference, load_units
+    from jinchengtuo.warehouse.schema import ensure_raw_schema
 
     root = tmp_path_factory.mktemp("scope_units")
     path = root / "w.duckdb"
@@ -126,8 +126,8 @@ def peer_warehouse(tmp_path_factory):
     con = duckdb.connect(str(path))
     try:
         ensure_raw_schema(con)
-        load_reference(con, config.PROJECT_DIR / "sources" / "reference")  # streets, districts, units (default scope)
-        replace_table(con, "unit", unit_frame(config.PROJECT_DIR / "sources" / "reference", scope))
+        load_reference(con, config.PROJECT_DIR / "sources" / "reference")  # streets, districts
+        assert load_units(con, config.PROJECT_DIR / "sources" / "reference", scope) == 41352
         con.execute("create schema if not exists marts")
         frame = pd.DataFrame([{"street_code": c, "year": 2021, "composite_score": s, "is_ranked": s is not None} for c, s in scores])
         frame = pd.concat([frame, frame.assign(year=2022, composite_score=frame["composite_score"].where(frame["street_code"] != s1, 10.0))])

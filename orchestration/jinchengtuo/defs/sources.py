@@ -13,7 +13,6 @@ from jinchengtuo.warehouse import loaders
     specs=[
         dg.AssetSpec(["raw", "street"], description="The 74 street offices with official codes (sources/reference/streets.csv).", group_name="sources", kinds={"duckdb"}),
         dg.AssetSpec(["raw", "district"], description="The 10 districts: area and 2020 census population (sources/reference/districts.csv).", group_name="sources", kinds={"duckdb"}),
-        dg.AssetSpec(["raw", "unit"], description="Every township-level unit of China (sources/reference/national/), in_scope for JCT_SCOPE.", group_name="sources", kinds={"duckdb"}),
     ],
     pool=WRITER_POOL,
 )
@@ -22,6 +21,18 @@ def raw_reference(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         counts = loaders.load_reference(con, config.reference_dir())
     for table, n in counts.items():
         yield dg.MaterializeResult(asset_key=["raw", table], metadata={"dagster/row_count": n, "source": str(config.reference_dir())})
+
+
+@dg.asset(key=["raw", "unit"], group_name="sources", kinds={"duckdb"}, pool=WRITER_POOL,
+          description="Every township-level unit of China (sources/reference/national/, 41,352 units), in_scope for "
+                      "the warehouse's scope (JCT_SCOPE: shenzhen by default, national, or province/city codes).")
+def raw_unit(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from jinchengtuo.reference.scope import Scope
+
+    scope = Scope.from_env()
+    with warehouse.write(context.run.run_id) as con:
+        n = loaders.load_units(con, config.reference_dir(), scope)
+    return dg.MaterializeResult(metadata={"dagster/row_count": n, "scope": scope.spec, "source": str(config.reference_dir() / "national")})
 
 
 @dg.multi_asset(
@@ -70,4 +81,4 @@ def raw_surveys(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     yield dg.MaterializeResult(asset_key=["raw", "hotline_summary"], metadata={"dagster/row_count": result["hotline_summary"], "files": files})
 
 
-defs = dg.Definitions(assets=[raw_reference, raw_census, raw_surveys])
+defs = dg.Definitions(assets=[raw_reference, raw_unit, raw_census, raw_surveys])

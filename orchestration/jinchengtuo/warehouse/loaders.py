@@ -33,8 +33,12 @@ def load_reference(con, reference_dir: Path) -> dict[str, int]:
     return {
         "street": replace_table(con, "street", streets),
         "district": replace_table(con, "district", districts),
-        "unit": replace_table(con, "unit", unit_frame(reference_dir)),
     }
+
+
+def load_units(con, reference_dir: Path, scope=None) -> int:
+    """raw.unit from the national reference, flagged for the scope (default JCT_SCOPE)."""
+    return replace_table(con, "unit", unit_frame(reference_dir, scope))
 
 
 def unit_frame(reference_dir: Path, scope=None) -> pd.DataFrame:
