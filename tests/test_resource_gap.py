@@ -259,3 +259,16 @@ def test_chapter_in_report_profile_ranking_and_files(world):
     files = resources.files(data, cd)
     csv = pd.read_csv(pd.io.common.BytesIO(files["resource_gap.csv"]), encoding="utf-8-sig", dtype={"street_code": str})
     assert len(csv) == 74 and csv.is_sample_data.all() and {"staff_gap", "spending_gap", "real_context"} <= set(csv.columns)
+
+
+def test_quality_suite_passes_on_the_mart(world):
+    from jinchengtuo.quality import load_suites, run_suite
+
+    suite = next(s for s in load_suites() if s.name == "fct_resource_gap")
+    result = run_suite(suite, _query(world["warehouse"], suite.sql))
+    assert result.passed, result.summary()
+    # and it catches a flag that contradicts the band
+    df = _query(world["warehouse"], suite.sql)
+    row = df.index[df.staff_flag == "within_band"][0]
+    df.loc[row, "staff_flag_matches_band"] = False
+    assert not run_suite(suite, df).passed

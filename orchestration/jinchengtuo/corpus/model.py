@@ -208,6 +208,10 @@ def _rng(seed: int, *keys: object) -> random.Random:
     return random.Random("|".join(str(k) for k in (seed, *keys)))
 
 
+def _known_or(known: int | None, drawn: int) -> int:
+    return known if known else drawn
+
+
 def make_traits(street: Street, population: int, area: float, seed: int) -> StreetTraits:
     r = _rng(seed, "traits", street.street_code)
     break_year = r.choice([2021, 2022]) if r.random() < 0.18 else None
@@ -226,7 +230,9 @@ def make_traits(street: Street, population: int, area: float, seed: int) -> Stre
         seconded_share=r.uniform(0.15, 0.30) if r.random() < 0.2 else r.uniform(0.0, 0.08),
         request_propensity=math.exp(r.gauss(0.0, 0.8)),
         enforcement_factor=math.exp(r.gauss(0.0, 0.5)),
-        communities=max(4, int(round(population / 14000 * r.uniform(0.6, 1.4) + area / 25))),
+        # a real community count (sources/reference/streets.csv) when known; the draw is made either
+        # way so every other trait stays as it was
+        communities=_known_or(street.communities, max(4, int(round(population / 14000 * r.uniform(0.6, 1.4) + area / 25)))),
         grid_density=r.uniform(0.7, 1.4),
         volunteer_base=r.uniform(0.03, 0.12),
         safety_factor=math.exp(r.gauss(0.0, 0.4)),
