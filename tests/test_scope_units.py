@@ -249,3 +249,22 @@ def test_national_corpus_is_attributed_through_the_national_directory(national_c
     assert not share["wrong"]  # never attributed to another unit
     ev = evaluate(out / "truth", result.documents, result.values)
     assert ev.recall >= 0.95 and ev.precision >= 0.99, ev.summary()
+
+
+def test_units_sharing_a_name_are_told_apart_by_the_places_printed(tmp_path):
+    """The 12 青山镇 of China and the five 城关镇 of 濮阳市 (one of them in 濮阳县, whose core 濮阳 is
+    also the city's name): every document goes to its own unit."""
+    from jinchengtuo.corpus.national import attribution, generate_national
+    from jinchengtuo.documents import extract_corpus
+    from jinchengtuo.reference.national import NationalDirectory
+    from jinchengtuo.reference.scope import national_units
+
+    units = national_units()
+    qingshan = units.loc[units["unit_name"] == "青山镇", "unit_code"].tolist()
+    puyang = units.loc[(units["unit_name"] == "城关镇") & (units["city_code"] == "4109"), "unit_code"].tolist()
+    assert len(qingshan) == 12 and len(puyang) == 5 and "410928100" in puyang
+    corpus = generate_national(tmp_path, 0, [2021], seed=5, workers=2, unit_codes=qingshan + puyang)
+    assert corpus.n_units == 17 and corpus.n_files == 34
+    result = extract_corpus(tmp_path / "documents", streets=NationalDirectory.load(), workers=2)
+    share = attribution(tmp_path / "truth", result.documents)
+    assert not share["wrong"] and share["right"] == 34, share["unattributed"]

@@ -245,14 +245,22 @@ class NationalCorpus:
 
 def generate_national(out: Path, n_units: int, years: list[int], seed: int = 2026, workers: int | None = None,
                       chunk_units: int = CHUNK_UNITS, progress: Callable[[str], None] | None = None,
-                      reference: Path | None = None, scope=None) -> NationalCorpus:
+                      reference: Path | None = None, scope=None, unit_codes: list[str] | None = None) -> NationalCorpus:
     """Write DIR/documents and DIR/truth for `n_units` sampled units (replacing a previous
-    generated corpus there atomically); see the module doc."""
+    generated corpus there atomically); see the module doc. `unit_codes`: exactly these units
+    instead of a sample (n_units is then ignored)."""
     t0 = time.perf_counter()
     out = Path(out)
     years = sorted(set(years))
-    units = sample_units(n_units, seed, reference, scope)
     everyone = national_units(reference / "national" if reference else None)
+    if unit_codes is not None:
+        wanted = {str(c) for c in unit_codes}
+        units = everyone.loc[everyone["unit_code"].isin(wanted)].reset_index(drop=True)
+        unknown = sorted(wanted - set(units["unit_code"].astype(str)))
+        if unknown:
+            raise ValueError(f"unit code(s) not in the national reference: {', '.join(unknown[:10])}")
+    else:
+        units = sample_units(n_units, seed, reference, scope)
     name_counts = everyone["unit_name"].value_counts().to_dict()
     eligible = _eligible(everyone)
     rows = [{k: str(v) for k, v in rec.items()} for rec in units.to_dict("records")]

@@ -41,6 +41,26 @@ def _core(name: str) -> str:
     return name
 
 
+_PLACE_ENDINGS = "省市区县州盟旗"
+
+
+def _named(name: str, context: str) -> bool:
+    """The place is named in the text: in full, or by its core (濮阳 of 濮阳县) where the core is
+    not the start of another place's name (濮阳市 names the city, not 濮阳县)."""
+    if name in context:
+        return True
+    core = _core(name)
+    if core == name:
+        return False
+    start = context.find(core)
+    while start >= 0:
+        after = context[start + len(core): start + len(core) + 1]
+        if not after or after not in _PLACE_ENDINGS:
+            return True
+        start = context.find(core, start + 1)
+    return False
+
+
 def _read(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
@@ -76,7 +96,7 @@ class NationalDirectory:
         def score(u: Unit) -> int:
             s = 0
             for name, w in ((u.district_name, 4), (u.city_name, 2), (u.province_name, 1)):
-                if name and name not in ("市辖区", "县", "省直辖县级行政区划") and (name in context or _core(name) in context):
+                if name and name not in ("市辖区", "县", "省直辖县级行政区划") and _named(name, context):
                     s += w
             return s
 
