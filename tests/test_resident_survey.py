@@ -298,6 +298,8 @@ def test_resident_scores_carry_the_textbook_moe_with_the_finite_population_corre
     assert "n = 60" in small.not_published_reason
     hot = rs[rs.source == "hotline_12345"]
     assert set(hot.capacity) == {"SRV"} and len(hot) == 2
+    assert hot.requests_received.tolist() == [1000, 1000] and hot.closure_rate_pct.tolist() == [90.0, 90.0]
+    assert hot.n.tolist() == [400, 400]  # the callers asked, not every request
 
 
 @pytest.mark.slow

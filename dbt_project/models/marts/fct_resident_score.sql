@@ -11,14 +11,16 @@
 with survey as (
     select
         street_code, year, capacity, 'survey' as source, satisfied_pct as share_pct, n, is_publishable,
-        not_published_reason, is_synthetic, source_file, source_row, false as is_n_assumed
+        not_published_reason, is_synthetic, source_file, source_row, false as is_n_assumed,
+        null::bigint as requests_received, null::bigint as requests_closed, null::double as closure_rate_pct
     from {{ ref('stg_surveys__resident_survey') }}
 ),
 
 hotline as (
     select
         street_code, year, 'SRV' as capacity, 'hotline_12345' as source, satisfaction_pct as share_pct, n_effective as n,
-        is_publishable, not_published_reason, is_synthetic, source_file, source_row, is_n_assumed
+        is_publishable, not_published_reason, is_synthetic, source_file, source_row, is_n_assumed,
+        requests_received, requests_closed, closure_rate_pct
     from {{ ref('stg_surveys__hotline_summary') }}
 ),
 
@@ -75,6 +77,10 @@ select
     case when with_moe.is_publishable then least(100, with_moe.share_pct + with_moe.moe_all) end as ci_high,
     with_moe.n,
     with_moe.is_n_assumed,
+    -- the hotline's volumes (empty for surveys)
+    with_moe.requests_received,
+    with_moe.requests_closed,
+    with_moe.closure_rate_pct,
     with_moe.population,
     coalesce(with_moe.fpc_applied, false) as fpc_applied,
     with_moe.is_publishable as is_published,
