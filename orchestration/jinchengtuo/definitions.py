@@ -3,11 +3,11 @@
 
 import dagster as dg
 
-from jinchengtuo.defs import automation, dbt, extraction, publication, quality, sources
+from jinchengtuo.defs import audit, automation, dbt, extraction, publication, quality, sources
 from jinchengtuo.defs.release import build_release_asset
 from jinchengtuo.defs.resources import WarehouseResource
 
-_stages = [sources.defs, extraction.defs, dbt.defs, quality.defs]
+_stages = [sources.defs, extraction.defs, dbt.defs, audit.defs, quality.defs]
 _writers = [key for d in _stages for a in (d.assets or []) for key in a.keys]
 
 defs = dg.Definitions.merge(

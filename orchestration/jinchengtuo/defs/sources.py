@@ -73,8 +73,16 @@ def raw_surveys(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
 
     with warehouse.write(context.run.run_id) as con:
         result = load_surveys(con, config.surveys_dir(), config.reference_dir())
-    for line in result["errors"] + result["warnings"]:
+    # the command line shows the skipped rows (the first ten) and one line for the unpublished samples;
+    # every one of them is in raw.load_issue and the step's metadata
+    for line in result["errors"][:10]:
         context.log.warning(line)
+    if len(result["errors"]) > 10:
+        context.log.warning(f"surveys: {len(result['errors']) - 10} more rows skipped (raw.load_issue)")
+    if result["warnings"]:
+        context.log.warning(f"surveys: {len(result['warnings'])} rows loaded but not published (sample below the minimum; raw.load_issue)")
+    for line in result["warnings"]:
+        context.log.info(line)
     problems = dg.MetadataValue.md("\n".join(f"- {p}" for p in result["errors"] + result["warnings"]) or "none")
     files = dg.MetadataValue.md("\n".join(f"- {f}" for f in result["files"]) or "no survey file")
     yield dg.MaterializeResult(asset_key=["raw", "resident_survey"], metadata={"dagster/row_count": result["resident_survey"], "files": files, "problems": problems})

@@ -262,10 +262,18 @@ def panel_frame(con) -> pd.DataFrame:
         join marts.fct_composite_score k using (street_code, year)
         left join marts.dim_release_inputs i using (year)""")
     df = pd.concat([comp, cap], ignore_index=True)
+    # the statistical audit's rank interval of the composite rank (defs/audit.py), when the warehouse has it
+    if "fct_rank_uncertainty" in _tables(con, "marts"):
+        unc = _df(con, """select year, street_code, 'composite' as measure, rank_p05, rank_p95, rank_change_significant
+                          from marts.fct_rank_uncertainty""")
+        df = df.merge(unc, on=["year", "street_code", "measure"], how="left", validate="many_to_one")
+    else:
+        df = df.assign(rank_p05=pd.NA, rank_p95=pd.NA, rank_change_significant=pd.NA)
+    df["rank_change_significant"] = df["rank_change_significant"].astype("boolean")
     order = {m: i for i, m in enumerate(["composite", *CAPACITIES])}
     df = df.assign(_o=df["measure"].map(order)).sort_values(["year", "_o", "rank", "street_code"], na_position="last").drop(columns="_o")
     df["score"] = df["score"].astype("float64").round(4)
     df["data_coverage"] = df["data_coverage"].astype("float64").round(4)
-    for c in ("rank", "n_ranked", "rank_change", "n_imputed"):
+    for c in ("rank", "n_ranked", "rank_change", "n_imputed", "rank_p05", "rank_p95"):
         df[c] = df[c].astype("Int64")
     return df.reset_index(drop=True)

@@ -542,3 +542,187 @@ def meaningful_difference(uncertainty: pd.DataFrame, year: int) -> dict:
               f"differ by {gap} or more places before their intervals usually stop overlapping — a smaller gap does not "
               f"show which street did better (under the method choices tested, {n_runs} runs).")
     return {"year": year, "n_streets": len(u), "median_width": width, "gap": gap, "sentence": zh + " " + en}
+
+
+# ---- what the pipeline publishes (defs/audit.py writes these frames as marts) ------------------
+
+def options_from_methodology_version(version: str, framework_version: str) -> ScoringOptions:
+    """The scoring options a marts' methodology_version names: the framework version plus
+    '+var=value,…' for every option that differs from its default (ScoringOptions.variant_suffix).
+    An unknown framework version or option name, or a value that does not parse, raises naming it."""
+    from dataclasses import fields
+
+    from jinchengtuo.scoring.options import DBT_VAR_NAMES
+
+    version = str(version)
+    if not version.startswith(framework_version):
+        raise ValueError(f"methodology_version {version!r} is not of the framework version {framework_version!r}")
+    suffix = version[len(framework_version):]
+    default = ScoringOptions()
+    if not suffix:
+        return default
+    if not suffix.startswith("+"):
+        raise ValueError(f"methodology_version {version!r}: expected '+option=value,…' after {framework_version!r}")
+    by_var = {v: k for k, v in DBT_VAR_NAMES.items()}
+    types = {f.name: f for f in fields(ScoringOptions)}
+    changes = {}
+    # values never contain ',' (tuples are written with '|'), so the suffix splits on ','
+    for part in suffix[1:].split(","):
+        var, sep, text = part.partition("=")
+        if not sep or var not in by_var or by_var[var] not in types:
+            raise ValueError(f"methodology_version {version!r}: option {var!r} is not a scoring option")
+        name = by_var[var]
+        current = getattr(default, name)
+        try:
+            if isinstance(current, tuple):
+                value = tuple(type(current[0])(float(v)) if current else float(v) for v in text.split("|"))
+            elif isinstance(current, bool):
+                value = text.lower() in ("true", "1", "on", "yes")
+            elif isinstance(current, int):
+                value = int(float(text))
+            elif isinstance(current, float):
+                value = float(text)
+            else:
+                value = text
+        except ValueError as exc:
+            raise ValueError(f"methodology_version {version!r}: option {var}={text!r} does not parse: {exc}") from exc
+        changes[name] = value
+    options = default.with_(**changes)
+    if options.methodology_version(framework_version) != version:
+        raise ValueError(f"methodology_version {version!r} does not round-trip (read back as "
+                         f"{options.methodology_version(framework_version)!r})")
+    return options
+
+
+def rank_quantiles_by_year(ranks: np.ndarray) -> dict:
+    return _rank_quantiles(ranks)
+
+
+def convergence_by_year(audit: "Audit", ranks: np.ndarray) -> pd.DataFrame:
+    """The intervals of the first half of the runs against all of them (the same seeded stream):
+    per year the largest and the mean change of p05 and p95, in rank places, over ranked streets."""
+    n = ranks.shape[0]
+    half = max(1, n // 2)
+    a, b = _rank_quantiles(ranks[:half]), _rank_quantiles(ranks)
+    rows = []
+    for y, year in enumerate(audit.panel.years):
+        el = audit.eligible[y]
+        d05 = np.abs(a["p05"][y] - b["p05"][y])[el]
+        d95 = np.abs(a["p95"][y] - b["p95"][y])[el]
+        rows.append({"year": int(year), "convergence_runs_half": half,
+                     "convergence_max_change_p05": float(d05.max()) if d05.size else 0.0,
+                     "convergence_max_change_p95": float(d95.max()) if d95.size else 0.0,
+                     "convergence_mean_change_p05": float(d05.mean()) if d05.size else 0.0,
+                     "convergence_mean_change_p95": float(d95.mean()) if d95.size else 0.0})
+    return pd.DataFrame(rows)
+
+
+def uncertainty_table(audit: "Audit", ranks: np.ndarray) -> pd.DataFrame:
+    """marts.fct_rank_uncertainty: one row per ranked street-year (an unranked street has no row):
+    nominal, median, 5th/95th percentile and mean rank over the runs, and whether the change since
+    the previous year is significant (the two 90% intervals do not overlap)."""
+    u = audit.rank_uncertainty(ranks)
+    n = (~np.isnan(ranks)).sum(0)
+    mean = np.where(audit.eligible & (n > 0), np.nansum(ranks, axis=0) / np.maximum(n, 1), np.nan)
+    u["rank_mean"] = mean.ravel()
+    u["n_ranked"] = np.repeat(audit.nominal.n_ranked, len(audit.panel.street_codes)).astype("int64")
+    sig = significant_rank_changes(u)
+    u = u.merge(sig[["street_code", "year", "rank_change_significant"]], on=["street_code", "year"], how="left")
+    u = u[u["nominal_rank"].notna()].copy()
+    for c in ("nominal_rank", "rank_p05", "rank_p95"):
+        u[c] = u[c].round().astype("int64")
+    u["median_rank"] = u["median_rank"].astype("float64")
+    u["rank_mean"] = u["rank_mean"].astype("float64").round(4)
+    u["year"] = u["year"].astype("int64")
+    u["n_runs"] = u["n_runs"].astype("int64")
+    u["seed"] = np.int64(audit.config.seed)
+    u["rank_change_significant"] = u["rank_change_significant"].astype("boolean")
+    cols = ["year", "street_code", "nominal_rank", "median_rank", "rank_p05", "rank_p95", "rank_mean", "n_ranked",
+            "rank_change_significant", "n_runs", "seed", "methodology_version"]
+    return u[cols].sort_values(["year", "nominal_rank", "street_code"]).reset_index(drop=True)
+
+
+def coherence_tables(coherence: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The long coherence frame (indicator_coherence) as three marts:
+
+    indicator_coherence: year × indicator: capacity, nominal and effective weight, the largest |r|
+        with any other indicator, the number of |r| > 0.9 partners and of negative partners inside
+        its capacity, and the flags ('high_correlation', 'negative_within_capacity', '; '-joined);
+    capacity_coherence: year × capacity: Cronbach's alpha (streets with every indicator of the
+        capacity) and the capacity's effective vs nominal weight in the composite;
+    indicator_correlation: year × pair of indicators (each unordered pair once): r, streets, flag."""
+    c = coherence
+    corr = c[c["measure"] == "correlation"].copy()
+    corr = corr.rename(columns={"value": "r"})
+    corr["same_capacity"] = corr["capacity"] == corr["other_capacity"]
+    corr = corr[["year", "indicator_id", "capacity", "other_indicator_id", "other_capacity", "same_capacity", "r",
+                 "n_streets", "flag"]].reset_index(drop=True)
+    both = pd.concat([corr, corr.rename(columns={"indicator_id": "other_indicator_id", "other_indicator_id": "indicator_id",
+                                                 "capacity": "other_capacity", "other_capacity": "capacity"})],
+                     ignore_index=True)
+    both["abs_r"] = both["r"].abs()
+    agg = both.groupby(["year", "indicator_id"]).agg(
+        max_abs_correlation=("abs_r", "max"),
+        n_high_correlation=("flag", lambda f: int((f == "high_correlation").sum())),
+        n_negative_within_capacity=("flag", lambda f: int((f == "negative_within_capacity").sum())),
+    ).reset_index()
+    eff = c[(c["measure"] == "effective_weight") & c["indicator_id"].notna()]
+    ind = eff.rename(columns={"value": "effective_weight"})[["year", "indicator_id", "capacity", "nominal_weight",
+                                                              "effective_weight", "n_streets"]]
+    ind = ind.merge(agg, on=["year", "indicator_id"], how="left")
+    for k in ("n_high_correlation", "n_negative_within_capacity"):
+        ind[k] = ind[k].fillna(0).astype("int64")
+
+    def flags(r):
+        f = [name for name, k in (("high_correlation", "n_high_correlation"),
+                                  ("negative_within_capacity", "n_negative_within_capacity")) if r[k] > 0]
+        return "; ".join(f) if f else None
+
+    ind["flags"] = ind.apply(flags, axis=1) if len(ind) else pd.Series(dtype=object)
+    alpha = c[c["measure"] == "cronbach_alpha"].rename(columns={"value": "cronbach_alpha", "n_streets": "alpha_n_streets"})
+    capw = c[(c["measure"] == "effective_weight") & c["indicator_id"].isna()].rename(
+        columns={"value": "effective_weight", "n_streets": "n_streets"})
+    cap = alpha[["year", "capacity", "cronbach_alpha", "alpha_n_streets"]].merge(
+        capw[["year", "capacity", "nominal_weight", "effective_weight", "n_streets"]], on=["year", "capacity"], how="outer")
+    n_ind = ind.groupby(["year", "capacity"]).size().rename("n_indicators").reset_index()
+    cap = cap.merge(n_ind, on=["year", "capacity"], how="left")
+    for df in (ind, cap, corr):
+        df["year"] = df["year"].astype("int64")
+        df["n_streets"] = df["n_streets"].astype("int64")
+    cap["alpha_n_streets"] = cap["alpha_n_streets"].astype("int64")
+    cap["n_indicators"] = cap["n_indicators"].fillna(0).astype("int64")
+    for df, cols in ((ind, ["nominal_weight", "effective_weight", "max_abs_correlation"]),
+                     (cap, ["cronbach_alpha", "nominal_weight", "effective_weight"]), (corr, ["r"])):
+        for col in cols:
+            df[col] = df[col].astype("float64")
+    return {"indicator_coherence": ind.sort_values(["year", "capacity", "indicator_id"]).reset_index(drop=True),
+            "capacity_coherence": cap.sort_values(["year", "capacity"]).reset_index(drop=True),
+            "indicator_correlation": corr.sort_values(["year", "indicator_id", "other_indicator_id"]).reset_index(drop=True)}
+
+
+def sensitivity_table(audit: "Audit") -> pd.DataFrame:
+    """marts.fct_sensitivity: Sobol' rows (first/total order with SALib's 95% confidence half-widths)
+    and drop-one-indicator rows (mean absolute rank change when the indicator is left out)."""
+    s = audit.sensitivity()
+    cols = ["year", "analysis", "factor", "first_order", "first_order_conf", "total_order", "total_order_conf",
+            "mean_abs_rank_change"]
+    s = s.reindex(columns=cols)
+    s["year"] = s["year"].astype("int64")
+    for c in cols[3:]:
+        s[c] = s[c].astype("float64")
+    cfg = audit.config
+    s["n_runs"] = np.where(s["analysis"] == "sobol", cfg.sobol_base_samples * (len(audit.factor_groups()) + 2), 1).astype("int64")
+    s["seed"] = np.int64(cfg.seed)
+    s["methodology_version"] = audit.nominal.methodology_version
+    return s.sort_values(["year", "analysis", "factor"]).reset_index(drop=True)
+
+
+def describe_variations(config: AuditConfig) -> str:
+    """What the Monte Carlo varies, in one line (recorded with every audited year)."""
+    parts = [f"weights ×U({1 - config.weight_noise:g}, {1 + config.weight_noise:g})",
+             "weighting " + "|".join(config.weightings), "normalisation " + "|".join(config.normalisations),
+             "aggregation " + "|".join(config.aggregations),
+             "imputation " + "|".join("on" if v else "off" for v in config.imputation)]
+    if config.drop_indicators:
+        parts.append("drop one indicator or none")
+    return "; ".join(parts)

@@ -59,7 +59,7 @@ class Chapter:
 
 
 # the chapters, in report order: module names under jinchengtuo.publication.chapters, each with a CHAPTER
-CHAPTER_MODULES: tuple[str, ...] = ("resources", "two_way")
+CHAPTER_MODULES: tuple[str, ...] = ("resources", "two_way", "audit")
 
 
 def chapters() -> list[Chapter]:
