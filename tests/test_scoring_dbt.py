@@ -446,3 +446,61 @@ def test_every_mart_column_is_described(built):
         cols = _df(built["paths"]["base"], f"select * from marts.{table} limit 0").columns
         missing = [c for c in cols if not described.get(table, {}).get(c)]
         assert not missing, f"{table}: columns without a description: {missing}"
+
+
+def test_a_method_change_is_a_new_vintage_with_a_change_note(built, tmp_path):
+    """Publish a year, change the method, republish: revision 2 is a new vintage, revision 1 stays
+    downloadable and linked, and the change note says what changed in method, in source data and
+    how ranks moved. The goalposts, unit and direction of every indicator are published too."""
+    import json
+
+    import openpyxl
+
+    from jinchengtuo.publication.release import publish_year
+
+    reports, docs = tmp_path / "reports", tmp_path / "documents"
+    first = publish_year(2020, warehouse=built["paths"]["base"], reports_root=reports, documents_root=docs)
+    second = publish_year(2020, warehouse=built["paths"]["zscore_entropy_unimputed"], reports_root=reports, documents_root=docs)
+    assert (first.revision, second.revision, second.changed) == (1, 2, True)
+    year_dir = reports / "2020"
+    assert (year_dir / "revisions" / "1" / "report.html").exists() and (year_dir / "revisions" / "1" / "ranking.xlsx").exists()
+    m = json.loads((year_dir / "manifest.json").read_text(encoding="utf-8"))
+    # the manifest records every option; the vintages list both method versions with their paths
+    assert [r["option"] for r in m["methodology"]][:2] == ["min_indicator_coverage", "scoring_imputation"] and len(m["methodology"]) == 10
+    assert [(v["vintage"], v["revisions"], v["path"]) for v in m["vintages"]] == [(1, [1], "revisions/1/"), (2, [2], "revisions/2/")]
+    assert m["vintages"][0]["methodology_version"] == Framework.load().version
+    assert {r["option"] for r in m["vintages"][1]["method"]} == {"scoring_normalisation", "scoring_weighting", "scoring_imputation"}
+    changes = m["changes"]
+    assert {(c["option"], c["before"], c["after"]) for c in changes["method_changed"]} == {
+        ("scoring_normalisation", "goalposts", "zscore"), ("scoring_weighting", "expert", "entropy"), ("scoring_imputation", "on", "off")}
+    assert changes["source_data_changed"] == [] and "source data unchanged" in changes["summary"]
+    # rank movement computed by hand from the two published rankings
+    old = pd.read_parquet(year_dir / "revisions" / "1" / "ranking.parquet").set_index("street_code")["rank"]
+    new = pd.read_parquet(year_dir / "ranking.parquet").set_index("street_code")["rank"]
+    both = old.dropna().index.intersection(new.dropna().index)
+    delta = (old[both].astype(float) - new[both].astype(float))
+    mv = changes["rank_movement"]
+    assert mv["n_compared"] == len(both) and mv["mean_abs_rank_change"] == round(float(delta.abs().mean()), 2) > 0
+    assert mv["max_abs_rank_change"] == delta.abs().max() and abs(mv["largest_moves"][0]["change"]) == delta.abs().max()
+    assert "method changed 方法变更: " in changes["summary"] and "ranks moved 名次变动" in changes["summary"]
+    index = json.loads((year_dir / "revisions" / "index.json").read_text(encoding="utf-8"))
+    assert [r["path"] for r in index["revisions"]] == ["revisions/1/", "revisions/2/"] and len(index["vintages"]) == 2
+    # the report links the earlier vintage from both places it is published
+    report = (year_dir / "report.html").read_text(encoding="utf-8")
+    assert 'href="revisions/1/report.html"' in report and "JCT-REVISIONS-PREFIX" not in report
+    assert 'href="../1/report.html"' in (year_dir / "revisions" / "2" / "report.html").read_text(encoding="utf-8")
+    # goalposts, unit and direction: the report's method section, the XLSX framework sheet, the profiles
+    iy = _df(built["paths"]["zscore_entropy_unimputed"], "select * from marts.fct_indicator_year where year = 2020")
+    fw = Framework.load().scored.set_index("indicator_id")
+    row = iy[iy.is_included].iloc[0]
+    assert 'id="goalposts"' in report and fw.loc[row.indicator_id, "unit"] in report and "越低越好 lower is better" in report
+    wb = openpyxl.load_workbook(year_dir / "ranking.xlsx", read_only=True)
+    rows = list(wb["framework"].iter_rows(values_only=True))
+    header = list(rows[2]) if "indicator_id" in rows[2] else list(rows[1])
+    body = [dict(zip(header, r)) for r in rows[rows.index(tuple(header)) + 1:] if r[0]]
+    got = {r["indicator_id"]: r for r in body}[row.indicator_id]
+    assert np.isclose(float(got["goalpost_low"]), row.scale_low) and np.isclose(float(got["goalpost_high"]), row.scale_high)
+    assert got["unit"] == fw.loc[row.indicator_id, "unit"] and int(got["direction"]) == fw.loc[row.indicator_id, "direction"]
+    assert got["goalpost_basis"] == "year mean and population sd"
+    profile = next((year_dir / "streets").glob("*.html")).read_text(encoding="utf-8")
+    assert "越高越好 higher is better" in profile and any(f" · {u}" in profile for u in fw.unit.dropna().unique())

@@ -57,6 +57,12 @@ class YearData:
     methodology_versions: list[str] = field(default_factory=list)
     # publication.chapters: chapter id -> what it read for this year (absent: its marts are not there)
     chapters: dict = field(default_factory=dict)
+    # marts.dim_methodology: the full option set of the build (empty for a warehouse without it)
+    methodology: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # marts.fct_indicator_year of the year: goalposts (scale_low, scale_high, scale_basis), coverage, weights
+    indicator_year: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # the method vintages of the year's releases (set by publication.release before rendering)
+    vintages: list = field(default_factory=list)
 
     @property
     def is_sample(self) -> bool:
@@ -80,6 +86,7 @@ class YearData:
             "dim_capacity": self.dim_capacity, "dim_indicator": self.dim_indicator,
             "quality": None if self.quality is None else self.quality.drop(columns=["run_id", "checked_at"], errors="ignore"),
             "release": pd.DataFrame([self.release]), "inputs": pd.DataFrame([self.inputs]),
+            "methodology": self.methodology, "indicator_year": self.indicator_year,
         }
         for cid in sorted(self.chapters):
             for fname, frame in sorted(self.chapters[cid].frames.items()):
@@ -229,6 +236,11 @@ def load_year(con, year: int, *, warehouse: str = "") -> YearData:
         indicators=indicators, inventory=inventory, street_year=street_year, history=history,
         capacity_history=capacity_history, streets=streets, dim_capacity=dim_capacity, dim_indicator=dim_indicator,
         quality=quality_rows(con, year), release=release, inputs=inputs, warehouse=warehouse, methodology_versions=versions,
+        methodology=(_df(con, "select * from marts.dim_methodology order by sort_order")
+                     if "dim_methodology" in _tables(con, "marts") else pd.DataFrame()),
+        indicator_year=_df(con, """select indicator_id, capacity, coverage, is_included, exclusion_reason, scale_low, scale_high,
+                                   scale_basis, base_weight, normalisation from marts.fct_indicator_year where year = ?
+                                   order by indicator_id""", [year]),
     )
     from jinchengtuo.publication import chapters
 

@@ -18,7 +18,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from jinchengtuo.publication import charts
+from jinchengtuo.publication import charts, tables
 from jinchengtuo.publication.data import CAPACITIES, YearData
 
 PUBLICATION_VERSION = "pub-2"
@@ -235,6 +235,8 @@ def render_report(data: YearData, *, revision: int, published_at: str) -> str:
         quality=quality, quality_passed=sum(1 for q in quality or [] if q.get("passed")),
         method={k: ", ".join(sorted(set(comp[k].dropna().astype(str)))) or "—" for k in ("normalisation", "weighting", "aggregation")},
         chapters=_chapter_sections(data),
+        goalposts=_records(tables.goalposts_frame(data)), options=_records(tables.method_options_frame(data)),
+        vintages=data.vintages,
     )
 
 
@@ -270,7 +272,9 @@ def render_profiles(data: YearData, *, revision: int, published_at: str, documen
     """street_code -> profile HTML (links to sources carry SOURCES_TOKEN)."""
     common = _common(data, revision, published_at)
     tpl = _env.get_template("street.html.j2")
-    ind = data.indicators.merge(data.dim_indicator[["indicator_id", "name_zh", "name_en"]], on="indicator_id", how="left")
+    ind = data.indicators.drop(columns=["direction"], errors="ignore").merge(
+        data.dim_indicator[[c for c in ("indicator_id", "name_zh", "name_en", "unit", "direction") if c in data.dim_indicator]],
+        on="indicator_id", how="left")
     ind["city_median"] = ind.groupby("indicator_id")["raw_value"].transform("median")
     ind["city_norm"] = ind.groupby("indicator_id")["normalised_value"].transform("median")
     ind["district_median"] = ind.groupby(["district_name", "indicator_id"])["raw_value"].transform("median")

@@ -124,7 +124,17 @@ def _fingerprint(data: YearData, documents_root: Path | None) -> str:
 INPUT_PARTS = {"ranking": "scores and ranks", "composite": "scores and ranks", "capacity": "capacity scores",
                "indicators": "indicator values", "inventory": "documents of the year", "street_year": "street context (population, area)",
                "history": "earlier years' scores", "streets": "street directory", "dim_capacity": "framework",
-               "dim_indicator": "framework", "quality": "quality results", "release": "coverage gates", "inputs": "sample/synthetic inputs"}
+               "dim_indicator": "framework", "quality": "quality results", "release": "coverage gates", "inputs": "sample/synthetic inputs",
+               "methodology": "method (scoring options)", "indicator_year": "goalposts, coverage and weights per indicator"}
+# parts that are source data rather than method or code (what the change note lists as "in source data")
+SOURCE_DATA_PARTS = ("inventory", "street_year", "streets", "inputs")
+
+
+def _raw_values_hash(data: YearData) -> str:
+    """A hash of the year's raw indicator values alone (what the documents say, before any method step)."""
+    cols = [c for c in ("street_code", "indicator_id", "raw_value") if c in data.indicators]
+    lines = data.indicators[cols].to_csv(index=False, float_format="%.9g").split("\n") if cols else []
+    return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()[:16]
 
 
 def _input_parts(data: YearData) -> dict[str, str]:
@@ -133,7 +143,75 @@ def _input_parts(data: YearData) -> dict[str, str]:
     import dataclasses
 
     empty = {name: (dict() if name in ("release", "inputs") else pd.DataFrame()) for name in INPUT_PARTS}
-    return {name: dataclasses.replace(data, **{**empty, name: getattr(data, name)}).fingerprint()[:16] for name in INPUT_PARTS}
+    if len(data.methodology) == 0 and len(data.indicator_year) == 0:  # a YearData of an older warehouse
+        empty = {k: v for k, v in empty.items() if k not in ("methodology", "indicator_year")}
+    return {name: dataclasses.replace(data, **{**empty, name: getattr(data, name)}).fingerprint()[:16] for name in INPUT_PARTS
+            if name in empty}
+
+
+def _method_records(data: YearData) -> list[dict]:
+    """marts.dim_methodology as the manifest records it: step, option, value, is_default, per option."""
+    m = data.methodology
+    if m is None or not len(m):
+        return []
+    return [{"step": r["step"], "option": r["option"], "value": r["value"], "is_default": bool(r["is_default"])}
+            for r in m.to_dict("records")]
+
+
+def _method_diff(before: list[dict] | None, after: list[dict]) -> list[dict]:
+    """The options whose value differs between two recorded option sets (an option new in one is listed too)."""
+    if not before or not after:
+        return []
+    b = {r["option"]: r for r in before}
+    a = {r["option"]: r for r in after}
+    out = []
+    for name in [*a, *(k for k in b if k not in a)]:
+        vb, va = (b.get(name) or {}).get("value"), (a.get(name) or {}).get("value")
+        if vb != va:
+            out.append({"option": name, "step": (a.get(name) or b.get(name))["step"], "before": vb, "after": va})
+    return out
+
+
+def _rank_movement(old: pd.DataFrame, new: pd.DataFrame) -> dict:
+    """How ranks moved between two rankings: streets ranked in both, mean absolute rank change,
+    the largest moves, streets that entered or left the ranking."""
+    o = old.set_index("street_code")["rank"]
+    n = new.set_index("street_code")["rank"]
+    both = o.dropna().index.intersection(n.dropna().index)
+    delta = (o.loc[both].astype(float) - n.loc[both].astype(float))  # positive = up
+    names = new.set_index("street_code")["street_name"].to_dict()
+    moves = [{"street_code": c, "street_name": names.get(c), "rank_before": _num(o[c]), "rank_after": _num(n[c]), "change": _num(delta[c])}
+             for c in delta.abs().sort_values(ascending=False, kind="stable").index[:5] if delta[c] != 0]
+    return {"n_compared": int(len(both)), "mean_abs_rank_change": round(float(delta.abs().mean()), 2) if len(both) else None,
+            "max_abs_rank_change": _num(delta.abs().max()) if len(both) else None,
+            "n_rank_changed": int((delta != 0).sum()), "largest_moves": moves,
+            "entered_ranking": sorted(set(n.dropna().index) - set(o.dropna().index)),
+            "left_ranking": sorted(set(o.dropna().index) - set(n.dropna().index))}
+
+
+def _plain_vintages(vintages: list[dict]) -> list[dict]:
+    """The vintages as the manifest records them (paths relative to reports/<year>/, no link tokens)."""
+    return [{k: v for k, v in x.items() if not k.startswith("href")} for x in vintages]
+
+
+def _vintages(revisions: dict[int, dict], current: dict | None = None) -> list[dict]:
+    """The method vintages of a year: consecutive runs of revisions with one methodology version.
+    Each keeps its files in revisions/<n>/ (the last revision of the vintage is its download)."""
+    items = sorted({**revisions, **({current["revision"]: current} if current else {})}.items())
+    out: list[dict] = []
+    for n, m in items:
+        version = m.get("methodology_version")
+        if out and out[-1]["methodology_version"] == version:
+            out[-1]["revisions"].append(n)
+            out[-1]["latest_revision"] = n
+            out[-1]["path"] = f"revisions/{n}/"
+            out[-1]["href"], out[-1]["href_xlsx"] = f"{REVISIONS_TOKEN}{n}/report.html", f"{REVISIONS_TOKEN}{n}/ranking.xlsx"
+            continue
+        out.append({"vintage": len(out) + 1, "methodology_version": version, "revisions": [n], "latest_revision": n,
+                    "href": f"{REVISIONS_TOKEN}{n}/report.html", "href_xlsx": f"{REVISIONS_TOKEN}{n}/ranking.xlsx",
+                    "first_published_at": m.get("published_at"), "path": f"revisions/{n}/",
+                    "method": [r for r in (m.get("methodology") or []) if not r.get("is_default")]})
+    return out
 
 
 def _source_documents(data: YearData) -> list[dict]:
@@ -160,6 +238,9 @@ def _changes(previous: dict | None, prev_dir: Path | None, data: YearData, docum
         changes["publication_code"] = "the publication code or templates changed"
     if previous.get("methodology_version") != data.methodology_version:
         changes["methodology_version"] = {"before": previous.get("methodology_version"), "after": data.methodology_version}
+    method_changes = _method_diff(previous.get("methodology"), _method_records(data))
+    if method_changes:
+        changes["method_changed"] = method_changes
     ranking_changes = []
     old_path = prev_dir / "ranking.parquet" if prev_dir else None
     if old_path is not None and old_path.exists():
@@ -174,6 +255,8 @@ def _changes(previous: dict | None, prev_dir: Path | None, data: YearData, docum
                                         "rank_before": _num(o["rank"]), "rank_after": _num(r.rank),
                                         "score_before": _num(o["composite_score"]), "score_after": _num(r.composite_score)})
     changes["ranking_changed"] = ranking_changes
+    if old_path is not None and old_path.exists():
+        changes["rank_movement"] = _rank_movement(pd.read_parquet(old_path), data.ranking)
     parts = []
     for key, label in (("documents_added", "added"), ("documents_removed", "removed"), ("documents_changed", "changed"),
                        ("documents_status_changed", "status changed")):
@@ -181,20 +264,37 @@ def _changes(previous: dict | None, prev_dir: Path | None, data: YearData, docum
             parts.append(f"{len(changes[key])} document(s) {label}")
     if "methodology_version" in changes:
         parts.append(f"methodology {changes['methodology_version']['before']} → {changes['methodology_version']['after']}")
+    if method_changes:
+        parts.append("method changed 方法变更: " + ", ".join(f"{c['option']} {c['before']} → {c['after']}" for c in method_changes))
     if "publication_code" in changes:
         parts.append(changes["publication_code"])
     parts.append(f"{len(ranking_changes)} street(s) with a new score or rank")
+    mv = changes.get("rank_movement")
+    if mv and mv["n_rank_changed"]:
+        top = mv["largest_moves"][0]
+        parts.append(f"ranks moved 名次变动: {mv['n_rank_changed']} of {mv['n_compared']} streets, mean |change| "
+                     f"{mv['mean_abs_rank_change']:g}, largest {top['street_name'] or top['street_code']} "
+                     f"{top['rank_before']} → {top['rank_after']}")
     if not any(changes[k] for k in ("documents_added", "documents_removed", "documents_changed", "documents_status_changed")) \
             and "methodology_version" not in changes and "publication_code" not in changes and not ranking_changes:
         parts = ["ranking unchanged"]
     before_parts = previous.get("input_parts") or {}
     now_parts = _input_parts(data)
-    changed_parts = sorted({INPUT_PARTS[k] for k, v in now_parts.items() if before_parts and before_parts.get(k) != v})
+    changed_parts = sorted({INPUT_PARTS[k] for k, v in now_parts.items() if k in before_parts and before_parts[k] != v})
     if changed_parts:
         changes["inputs_changed"] = changed_parts
         parts.append("inputs changed: " + ", ".join(changed_parts))
     elif parts == ["ranking unchanged"]:
         parts.append("inputs changed (no per-part record in the previous revision)")
+    source_parts = sorted({INPUT_PARTS[k] for k in SOURCE_DATA_PARTS if k in before_parts and k in now_parts
+                           and before_parts[k] != now_parts[k]})
+    if previous.get("raw_values_sha256") and previous["raw_values_sha256"] != _raw_values_hash(data):
+        source_parts = sorted({*source_parts, "raw indicator values"})
+    changes["source_data_changed"] = source_parts  # in source data: documents, raw values, context, inputs
+    if changes["source_data_changed"] or any(changes[k] for k in ("documents_added", "documents_removed", "documents_changed")):
+        parts.append("source data changed 源数据变更: " + (", ".join(changes["source_data_changed"]) or "documents"))
+    elif method_changes:
+        parts.append("source data unchanged 源数据未变")
     changes["summary"] = "; ".join(parts)
     return changes
 
@@ -253,6 +353,16 @@ def _localise(files: dict[str, bytes], dest: Path, documents_root: Path | None) 
             data = data.replace(token, prefix.encode())
         out[rel] = data
     return out
+
+
+REVISIONS_TOKEN = "JCT-REVISIONS-PREFIX/"  # in links to earlier revisions; resolved per place of the file
+
+
+def _localise_revisions(files: dict[str, bytes], in_revision: bool) -> dict[str, bytes]:
+    """Links to revisions/<n>/ from the current files (reports/<year>/) or from a revision's own copy."""
+    token = REVISIONS_TOKEN.encode()
+    prefix = b"../" if in_revision else b"revisions/"
+    return {rel: (b.replace(token, prefix) if token in b else b) for rel, b in files.items()}
 
 
 def _checksums(files: dict[str, bytes]) -> dict[str, dict]:
@@ -344,9 +454,10 @@ def publish_data(data: YearData, *, reports_root: Path, documents_root: Path | N
         manifest = revisions[latest_n]
         if _current_ok(year_dir, manifest):
             return PublishResult(data.year, latest_n, False, year_dir, manifest)
+        data.vintages = manifest.get("vintages") or _vintages(revisions)
         # an interrupted promotion (or a damaged current copy): put the revision's content back
         files = _render(data, latest_n, manifest["published_at"], documents_root, year_dir)
-        current = _localise(files, year_dir, documents_root)
+        current = _localise_revisions(_localise(files, year_dir, documents_root), in_revision=False)
         manifest = {**manifest, "current_files": _checksums(current)}
         _sync_current(year_dir, current, manifest)
         atomic_write_json(rev_dir / str(latest_n) / "manifest.json", manifest)
@@ -354,14 +465,17 @@ def publish_data(data: YearData, *, reports_root: Path, documents_root: Path | N
 
     n = (latest_n or 0) + 1
     published_at = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+    # the method vintages, this revision included: the report links the earlier ones (revisions/<n>/)
+    data.vintages = _vintages(revisions, {"revision": n, "methodology_version": data.methodology_version,
+                                          "published_at": published_at, "methodology": _method_records(data)})
     rev_dir.mkdir(parents=True, exist_ok=True)
     for stale in rev_dir.glob(".tmp-*"):  # left by a crash: never a release
         shutil.rmtree(stale, ignore_errors=True)
     tmp = rev_dir / f".tmp-{n}-{uuid.uuid4().hex[:8]}"
     final = rev_dir / str(n)
     files = _render(data, n, published_at, documents_root, tmp)
-    in_revision = _localise(files, final, documents_root)
-    current = _localise(files, year_dir, documents_root)
+    in_revision = _localise_revisions(_localise(files, final, documents_root), in_revision=True)
+    current = _localise_revisions(_localise(files, year_dir, documents_root), in_revision=False)
     documents = _source_documents(data)
     previous = revisions.get(latest_n) if latest_n else None
     manifest = {
@@ -376,6 +490,8 @@ def publish_data(data: YearData, *, reports_root: Path, documents_root: Path | N
         "is_sample_data": data.is_sample, "sample_label": data.inputs.get("sample_label"),
         "synthetic_inputs": data.inputs.get("synthetic_inputs"),
         "n_insufficient_data": int((data.ranking["rank_status"] == "insufficient_data").sum()),
+        # the full option set of the build (marts.dim_methodology) and the year's method vintages
+        "methodology": _method_records(data), "vintages": _plain_vintages(data.vintages), "raw_values_sha256": _raw_values_hash(data),
         "changes": _changes(previous, rev_dir / str(latest_n) if latest_n else None, data, documents),
         "input_parts": _input_parts(data),  # what the next revision's change list compares
         "files": _checksums(in_revision), "current_files": _checksums(current),
@@ -393,8 +509,10 @@ def publish_data(data: YearData, *, reports_root: Path, documents_root: Path | N
             shutil.rmtree(tmp, ignore_errors=True)
     _sync_current(year_dir, current, manifest)
     index = [{"revision": k, "published_at": m.get("published_at"), "methodology_version": m.get("methodology_version"),
-              "changes": (m.get("changes") or {}).get("summary")} for k, m in sorted({**revisions, n: manifest}.items())]
-    atomic_write_json(rev_dir / "index.json", {"year": data.year, "current": n, "revisions": index})
+              "path": f"revisions/{k}/", "changes": (m.get("changes") or {}).get("summary")}
+             for k, m in sorted({**revisions, n: manifest}.items())]
+    atomic_write_json(rev_dir / "index.json", {"year": data.year, "current": n, "revisions": index,
+                                               "vintages": _plain_vintages(data.vintages)})
     return PublishResult(data.year, n, True, year_dir, manifest, files=sorted(current))
 
 

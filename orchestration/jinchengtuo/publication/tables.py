@@ -38,7 +38,44 @@ LABELS_ZH = {
     "item": "项目", "value": "内容", "rank_note": "排名说明", "n_imputed": "插补指标数", "release_status": "发布状态",
     "is_sample_data": "是否示例数据", "n_errors_failed": "未通过(错误)", "n_warnings_failed": "未通过(警告)", "n_results": "检查结果数",
     "verification": "核验结果", "checks_passed": "核验通过数", "checks_failed": "核验未通过数", "issuer_name": "发文单位",
+    "direction_label": "方向说明", "goalpost_low": "目标值下限", "goalpost_high": "目标值上限", "goalpost_basis": "目标值依据",
+    "is_included": "本年是否计入", "coverage": "覆盖率", "base_weight": "本年维度内权重", "step": "步骤", "option": "参数",
+    "is_default": "是否默认", "default_value": "默认值", "description": "说明",
 }
+
+DIRECTION_LABELS = {1: "越高越好 higher is better", -1: "越低越好 lower is better", 0: "背景 context"}
+
+
+def goalposts_frame(data: YearData) -> pd.DataFrame:
+    """Per scored indicator: unit, direction and the year's goalposts (marts.fct_indicator_year:
+    scale_low / scale_high / scale_basis; for z-scores the year's mean and sd), so a reader sees
+    why a small raw gap can become a large score gap."""
+    ind = data.dim_indicator
+    if "is_scored" in ind:
+        ind = ind[ind["is_scored"] == True]  # noqa: E712
+    else:
+        ind = ind[ind["capacity"] != "CTX"]
+    cols = [c for c in ("indicator_id", "capacity", "name_zh", "name_en", "unit", "direction", "formula") if c in ind]
+    out = ind[cols].copy()
+    if "direction" in out:
+        out["direction_label"] = out["direction"].map(lambda d: DIRECTION_LABELS.get(int(d), "") if pd.notna(d) else "")
+    iy = data.indicator_year
+    if iy is not None and len(iy):
+        g = iy[["indicator_id", "scale_low", "scale_high", "scale_basis", "is_included", "coverage", "base_weight"]].rename(
+            columns={"scale_low": "goalpost_low", "scale_high": "goalpost_high", "scale_basis": "goalpost_basis"})
+        out = out.merge(g, on="indicator_id", how="left")
+    else:
+        out = out.assign(goalpost_low=None, goalpost_high=None, goalpost_basis=None, is_included=None, coverage=None, base_weight=None)
+    return out.reset_index(drop=True)
+
+
+def method_options_frame(data: YearData) -> pd.DataFrame:
+    """marts.dim_methodology: every scoring option of the build with its value."""
+    m = data.methodology
+    cols = ["step", "option", "value", "default_value", "is_default", "label_zh", "label_en", "description"]
+    if m is None or not len(m):
+        return pd.DataFrame(columns=cols)
+    return m[[c for c in cols if c in m]].reset_index(drop=True)
 
 HEADER_FILL = PatternFill("solid", fgColor="8B1A1A")
 SUB_FILL = PatternFill("solid", fgColor="F3E3E3")
@@ -123,6 +160,11 @@ def methodology_sheet(data: YearData) -> pd.DataFrame:
         {"item": "综合得分 composite", "value": "Σ 能力权重 × 能力得分 (weighted arithmetic by default); 能力得分 = Σ 指标权重 × 标准化值"},
         {"item": "梯队 tiers", "value": "第一至第五梯队: rank percentiles 20/40/60/80/100 of the ranked streets"},
     ]
+    for r in method_options_frame(data).to_dict("records"):  # the full option set of the build (marts.dim_methodology)
+        rows.append({"item": f"参数 option {r['step']}: {r['option']} {r.get('label_zh') or ''}",
+                     "value": f"{r['value']}" + ("" if r["is_default"] else f" (默认 default {r.get('default_value')})")})
+    for v in data.vintages[:-1]:  # earlier method vintages, kept downloadable
+        rows.append({"item": f"早期方法版本 earlier vintage {v['vintage']}", "value": f"{v['methodology_version']}: {v['path']}"})
     for r in data.dim_capacity.itertuples():
         rows.append({"item": f"{r.capacity} {r.name_zh} {r.name_en}", "value": f"weight {r.weight:g}"})
     for k in ("min_ranked_share", "min_indicator_share", "min_capacities"):
@@ -154,9 +196,19 @@ def write_xlsx(data: YearData, path: Path) -> None:
     _sheet(wb, "document_inventory", data.inventory[[c for c in inv_cols if c in data.inventory]], title_zh="文件清单 document inventory" + provisional + sample)
     _sheet(wb, "data_quality", quality_summary(data), title_zh="数据质量 data quality" + provisional + sample)
     _sheet(wb, "methodology", methodology_sheet(data), title_zh="方法说明 methodology" + provisional + sample)
-    fw_cols = ["indicator_id", "capacity", "name_zh", "name_en", "direction", "weight", "weight_in_capacity", "is_scored",
-               "formula", "unit", "rationale", "methodology_version"]
-    _sheet(wb, "framework", data.dim_indicator[[c for c in fw_cols if c in data.dim_indicator]], title_zh="指标体系 indicator framework" + provisional + sample)
+    fw_cols = ["indicator_id", "capacity", "name_zh", "name_en", "unit", "direction", "direction_label", "goalpost_low",
+               "goalpost_high", "goalpost_basis", "is_included", "coverage", "base_weight", "weight", "weight_in_capacity",
+               "is_scored", "formula", "rationale", "methodology_version"]
+    fw = data.dim_indicator.copy()
+    if "direction" in fw:
+        fw["direction_label"] = fw["direction"].map(lambda d: DIRECTION_LABELS.get(int(d), "") if pd.notna(d) else "")
+    gp = goalposts_frame(data)
+    fw = fw.merge(gp[[c for c in ("indicator_id", "goalpost_low", "goalpost_high", "goalpost_basis", "is_included", "coverage",
+                                  "base_weight") if c in gp]], on="indicator_id", how="left")
+    # unit, direction and the year's goalposts beside each indicator (fct_indicator_year)
+    _sheet(wb, "framework", fw[[c for c in fw_cols if c in fw]],
+           title_zh="指标体系（单位、方向、目标值） indicator framework with units, directions and goalposts" + provisional + sample,
+           number_formats={"goalpost_low": "0.####", "goalpost_high": "0.####"})
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME
     wb.properties.creator = "jinchengtuo"
