@@ -1,16 +1,19 @@
 """The SYNTHETIC resident-survey sample: what residents would say, from the same model as the documents.
 
-Each street has latent qualities per capacity, built from the persistent traits of the document
-corpus's model (corpus/model.py, the same seed): service from its spending standard and grid
-density, emergency and safety from its safety and enforcement factors and its request propensity,
-deliberation from its volunteer base, execution from its staffing gaps. The official scores are
-computed from the documents those traits produced, so the two views are *related* — but residents
-also weigh what no document states: every street has its own persistent "what residents feel"
-effect per capacity and a yearly shock, so the residents' view is never *determined* by the
-official one. Each survey answer is then sampled (a binomial draw of n respondents), so the margins
-of error are real sampling error. A few street-years have too few respondents to publish (n < 100),
-and the surveys do not cover every capacity everywhere (EXE, the least visible to residents, in
-about half the street-years).
+Each street-year has a "visible quality" per capacity, computed from the very figures the sample
+documents state (corpus/model.py, the same seed): for public service its livelihood spending per
+resident, staff and grid workers per 10k residents and request closure rate; for emergency
+management its emergency spending per resident, drills and fires per 10k; for safety its
+public-safety spending, mediation success, petitions per 10k and crime change; for deliberation
+its meetings per community, volunteers per 1k and items published per 10k; for execution its staff
+fill, reliance on contract staff and 三公 share — each standardised across the streets of the year.
+The official scores are computed from those figures as extracted, so the two views are *related*;
+but residents also weigh what no document states: every street has its own persistent
+"what residents feel" effect per capacity and a yearly shock, so the residents' view is never
+*determined* by the official one. Each survey answer is then sampled (a binomial draw of n
+respondents), so the margins of error are real sampling error. A few street-years have too few
+respondents to publish (n < 100), and the surveys do not cover every capacity everywhere (EXE,
+the least visible to residents, in about half the street-years).
 
 The 12345 hotline summary takes the citizen requests the work summaries state (the model's figure),
 of which the hotline carries a street-specific share; closed = received × the stated closure rate;
@@ -36,28 +39,42 @@ SAMPLE_TAG = "synthetic"
 SUFFIX = "_SYNTHETIC示例_"
 
 
-def _z(values: dict[str, float]) -> dict[str, float]:
+def _z(values: dict) -> dict:
     arr = np.array(list(values.values()), dtype="float64")
     mu, sd = arr.mean(), arr.std() or 1.0
     return {k: (v - mu) / sd for k, v in values.items()}
 
 
-def latent_qualities(model, seed: int) -> dict[str, dict[str, float]]:
-    """street_code -> capacity -> latent quality (standardised across streets) from the traits."""
-    from jinchengtuo.corpus.model import make_traits
+def _visible_measures(sy) -> dict[str, list[tuple[float, int]]]:
+    """capacity -> [(figure, direction)] for one street-year, from what its documents state."""
+    pop = max(1, sy.population)
+    ct = sy.class_totals()
+    livelihood = sum(ct.get(c, 0) for c in ("205", "207", "208", "210", "212", "221"))
+    w, rl, st, d = sy.work, sy.rule_of_law, sy.staff, sy.disclosure
+    return {
+        "SRV": [(livelihood / pop, 1), (st["actual"] * 1e4 / pop, 1), (w["grid_workers"] * 1e4 / pop, 1), (w["requests_closed_rate"], 1)],
+        "EMG": [(ct.get("224", 0) / pop, 1), (w["emergency_drills"] * 1e4 / pop, 1), (w["fire_incidents"] * 1e4 / pop, -1)],
+        "SAF": [(ct.get("204", 0) / pop, 1), (rl["mediation_success_rate"], 1), (w["petition_batches"] * 1e4 / pop, -1),
+                (w["crime_change_pct"], -1)],
+        "DLB": [(w["council_meetings"] / max(1, w["communities"]), 1), (w["volunteers"] * 1e3 / pop, 1), (d["items_published"] * 1e4 / pop, 1)],
+        "EXE": [(min(1.0, st["actual"] / max(1, st["posts"])), 1), (w["contract_staff"] / max(1, st["actual"] + w["contract_staff"]), -1),
+                (sy.three_public["total"] / max(1, sy.total), -1)],
+    }
 
-    streets = {}
-    for (code, _year), sy in model.items():
-        streets.setdefault(code, sy)
-    raw: dict[str, dict[str, float]] = {c: {} for c in ("EXE", "SRV", "DLB", "EMG", "SAF")}
-    for code, sy in streets.items():
-        t = make_traits(sy.street, int(sy.population), float(sy.area_km2), seed)
-        raw["SRV"][code] = 0.7 * math.log(t.spend_factor) + 0.4 * (t.grid_density - 1.05) - 0.2 * math.log(t.request_propensity)
-        raw["EMG"][code] = 0.8 * math.log(t.safety_factor) + 0.2 * math.log(t.spend_factor)
-        raw["SAF"][code] = 0.5 * math.log(t.safety_factor) - 0.4 * math.log(t.request_propensity) - 0.2 * math.log(t.enforcement_factor)
-        raw["DLB"][code] = 8.0 * (t.volunteer_base - 0.075) - 0.2 * math.log(t.request_propensity)
-        raw["EXE"][code] = 1.5 * (t.vacancy - 0.85) - 0.3 * math.log(t.contract_factor) - 2.0 * t.seconded_share
-    return {code: {cap: _z(raw[cap])[code] for cap in raw} for code in streets}
+
+def latent_qualities(model) -> dict[tuple[str, int], dict[str, float]]:
+    """(street_code, year) -> capacity -> visible quality (standardised across the year's streets)."""
+    out: dict[tuple[str, int], dict[str, float]] = {key: {} for key in model}
+    for year in sorted({y for _, y in model}):
+        keys = [k for k in model if k[1] == year]
+        measures = {k: _visible_measures(model[k]) for k in keys}
+        for cap in ("EXE", "SRV", "DLB", "EMG", "SAF"):
+            n_parts = len(measures[keys[0]][cap])
+            parts = [_z({k: measures[k][cap][i][0] * measures[k][cap][i][1] for k in keys}) for i in range(n_parts)]
+            combined = _z({k: sum(p[k] for p in parts) / n_parts for k in keys})
+            for k in keys:
+                out[k][cap] = combined[k]
+    return out
 
 
 def _name_form(street, rng: np.random.Generator) -> str:
@@ -71,8 +88,9 @@ def _name_form(street, rng: np.random.Generator) -> str:
 
 def build_sample(model, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(survey rows, hotline rows) with the file headers, for every street-year of the model."""
-    quality = latent_qualities(model, seed)
-    rng_street = {code: np.random.default_rng([seed, 13, int(code)]) for code in quality}
+    quality = latent_qualities(model)
+    codes = sorted({code for code, _ in model})
+    rng_street = {code: np.random.default_rng([seed, 13, int(code)]) for code in codes}
     # persistent residents' effects (what no document states) and base satisfaction per capacity
     feel = {code: {cap: r.normal(0, 0.8) for cap in ("EXE", "SRV", "DLB", "EMG", "SAF")} for code, r in rng_street.items()}
     hot_share = {code: r.uniform(0.45, 0.8) for code, r in rng_street.items()}
@@ -86,7 +104,7 @@ def build_sample(model, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         logits = {}
         for cap in ("EXE", "SRV", "DLB", "EMG", "SAF"):
             shock = r.normal(0, 0.25) + (-0.35 if year in (2020, 2022) and cap in ("SRV", "EMG") else 0.0)
-            logits[cap] = base[cap] + 0.45 * quality[code][cap] + 0.35 * feel[code][cap] + shock
+            logits[cap] = base[cap] + 0.4 * quality[(code, year)][cap] + 0.35 * feel[code][cap] + shock
         logits["ALL"] = sum(weight[c] * logits[c] for c in weight) + r.normal(0, 0.1)
         covered = ["ALL", "SRV", "DLB", "EMG", "SAF"] + (["EXE"] if r.random() < 0.5 else [])
         for cap in ("EXE", "SRV", "DLB", "EMG", "SAF", "ALL"):
@@ -102,7 +120,7 @@ def build_sample(model, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         received = max(50, int(round(requests * hot_share[code] * r.uniform(0.92, 1.08))))
         closed = min(received, int(round(received * closed_rate / 100)))
         rated = max(1, int(round(closed * r.uniform(0.2, 0.4))))
-        p_hot = 1 / (1 + math.exp(-(1.8 + 0.4 * quality[code]["SRV"] + 0.25 * feel[code]["SRV"] + r.normal(0, 0.2))))
+        p_hot = 1 / (1 + math.exp(-(1.8 + 0.4 * quality[(code, year)]["SRV"] + 0.25 * feel[code]["SRV"] + r.normal(0, 0.2))))
         hotline.append([name, year, received, closed, round(100 * r.binomial(rated, p_hot) / rated, 1), rated, SAMPLE_TAG])
     return pd.DataFrame(surveys, columns=SURVEY_HEADER), pd.DataFrame(hotline, columns=HOTLINE_HEADER)
 
