@@ -48,7 +48,7 @@ def synthetic_panel(fw: Framework, n_streets: int = 74) -> Panel:
 
 
 def main() -> None:
-    sizes = [int(a) for a in sys.argv[1:]] or [1000, 10000]
+    sizes = [int(a) for a in sys.argv[1:]] or sorted({1000, AuditConfig().n_runs, 10000})  # the targets and the default
     fw = Framework.load()
     panel = synthetic_panel(fw)
     print(f"BLAS threads: {os.environ['OPENBLAS_NUM_THREADS']}; load average {os.getloadavg()[0]:.1f}")
