@@ -93,7 +93,7 @@ def connect(scheduler: str | None = None, workers: int = 2, memory_limit: str | 
         return
     with dask.config.set({"distributed.worker.daemon": False}):  # workers start the readers of the document budget
         cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None, memory_limit=memory_limit)
+                               dashboard_address=":0", memory_limit=memory_limit)
     try:
         client = Client(cluster)
         try:
@@ -166,10 +166,12 @@ def extract_to_lake(documents_root: Path, snapshot: Path, *, client, directory: 
         for k in ("files", "cache_hits", "read", "over_budget", "workers_replaced", "document", "extracted_value", "extraction_issue"):
             stats[k] += s[k]
         statuses.update(s["statuses"])
-        w = per_worker.setdefault(s["worker"], {"batches": 0, "files": 0, "seconds": 0.0, "peak_rss_mib": 0.0, "peak_reader_rss_mib": 0.0})
+        w = per_worker.setdefault(s["worker"], {"batches": 0, "files": 0, "seconds": 0.0, "cpu_s": 0.0, "peak_rss_mib": 0.0,
+                                                "peak_reader_rss_mib": 0.0})
         w["batches"] += 1
         w["files"] += s["files"]
         w["seconds"] += s["seconds"]
+        w["cpu_s"] += s["cpu_s"]
         w["peak_rss_mib"] = max(w["peak_rss_mib"], s["peak_rss_mib"])
         w["peak_reader_rss_mib"] = max(w["peak_reader_rss_mib"], s["peak_reader_rss_mib"])
         if log and stats["batches_done"] % 50 == 0:
@@ -241,11 +243,17 @@ def _rss_mib() -> tuple[float, float]:
     return own, children
 
 
+def _cpu_s() -> float:
+    """CPU seconds (user + system) of this process and of its finished children (the readers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def extract_batch(task: dict) -> dict:
     """Run on a Dask worker: read a batch of files (cache, then a DocumentPool under the budget),
     write its rows as Parquet parts of the snapshot, return counts. Idempotent (a retried batch
     writes the same parts again)."""
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), _cpu_s()
     if task["extractor_version"] != EXTRACTOR_VERSION:
         raise RuntimeError(f"this worker runs extractor {EXTRACTOR_VERSION}, the client {task['extractor_version']}: "
                            "install the same jinchengtuo on every worker")
@@ -291,4 +299,5 @@ def extract_batch(task: dict) -> dict:
     return {"batch": task["batch"], "files": len(results), "cache_hits": hits, "read": len(todo),
             "over_budget": sum(any(i["code"] in NOT_CACHED for i in r["issues"]) for r in fresh),
             "workers_replaced": pool.replaced, **counts, "statuses": dict(Counter(r["status"] for r in results)),
-            "seconds": time.monotonic() - started, "worker": worker, "peak_rss_mib": own, "peak_reader_rss_mib": reader}
+            "seconds": time.monotonic() - started, "cpu_s": _cpu_s() - cpu_started, "worker": worker, "peak_rss_mib": own,
+            "peak_reader_rss_mib": reader}
