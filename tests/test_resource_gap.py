@@ -219,6 +219,11 @@ def test_real_reference_figures_replace_the_synthetic_ones(world):
     assert sy.population.tolist()[0] == 59995 and sy.is_population_real.tolist() == [True, False]
     gap = _query(wh, "select * from marts.fct_resource_gap where street_code = ? and year = 2020", [HUAFU]).iloc[0]
     assert bool(gap.is_population_real) and bool(gap.is_area_real) and gap.population == 59995
+    assert "人口 population (census)" in gap.real_context
+    later = _query(wh, "select * from marts.fct_resource_gap where street_code = ? and year = 2021", [HUAFU]).iloc[0]
+    # 2021 scales the real 2020 figure by sample district totals: not real, and said so
+    assert not bool(later.is_population_real) and bool(later.is_population_real_2020)
+    assert "population" not in later.real_context and "scaled by sample district totals" in later.synthetic_context
     # the release still says the census is synthetic (the shares of every street are) and counts fewer synthetic areas
     inputs = _query(wh, "select * from marts.dim_release_inputs where year = 2020").iloc[0]
     assert bool(inputs.is_census_synthetic) and inputs.n_streets_area_synthetic == 74 - int(s.is_area_real.sum())
@@ -254,7 +259,7 @@ def test_chapter_in_report_profile_ranking_and_files(world):
     missing = resources.profile_html(data, cd, NO_STAFF)
     assert "no figure in the documents" in missing
     real = resources.profile_html(data, cd, HUAFU)
-    assert "人口 population" in real.split("真实数据 real figures")[1].split(".")[0]
+    assert "人口 population (census)" in real.split("真实数据 real figures")[1].split(".")[0]
     assert {"demand_index", "staff_expected", "staff_gap", "staff_flag", "spending_gap"} <= set(data.ranking.columns)
     files = resources.files(data, cd)
     csv = pd.read_csv(pd.io.common.BytesIO(files["resource_gap.csv"]), encoding="utf-8-sig", dtype={"street_code": str})

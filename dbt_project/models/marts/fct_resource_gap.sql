@@ -202,8 +202,28 @@ select
     coalesce(demand.is_demand_synthetic, true) as is_demand_synthetic,
     demand.demand_real_share,
     demand.synthetic_measures as demand_synthetic_measures,
-    streets.real_context,
-    streets.synthetic_context,
+    coalesce(streets.is_population_real, false) as is_population_real_2020,
+    -- in words, for this year: a 2020 figure scaled to another year by sample district totals is
+    -- not real, by real totals it is an estimate from real figures
+    nullif(concat_ws(', ',
+        case
+            when coalesce(street_years.is_population_real, false) then '人口 population (census)'
+            when coalesce(streets.is_population_real, false) and not coalesce(street_years.is_population_sample, false)
+                then '人口 population (estimated from the real 2020 census figure)'
+        end,
+        case when coalesce(streets.is_area_real, false) then '面积 area' end,
+        case when coalesce(streets.is_communities_real, false) then '社区数 communities' end
+    ), '') as real_context,
+    nullif(concat_ws(', ',
+        case
+            when coalesce(street_years.is_population_real, false) then null
+            when coalesce(streets.is_population_real, false) and coalesce(street_years.is_population_sample, false)
+                then '人口 population (the real 2020 figure scaled by sample district totals)'
+            when not coalesce(streets.is_population_real, false) then '人口 population'
+        end,
+        case when coalesce(streets.is_area_synthetic, false) then '面积 area' end,
+        case when coalesce(streets.is_census_synthetic, false) then '年龄结构 age shares, 流动人口 migrant share, 家庭户 households' end
+    ), '') as synthetic_context,
     demand.demand_version as model_version
 from street_years
 inner join streets using (street_code)

@@ -198,6 +198,7 @@ def report_html(data, cd: ChapterData) -> Markup | None:
                              .sort_values(f"{res}_gap_pct")) for res in ("staff", "spending")}
     real = {
         "population": int(gap["is_population_real"].fillna(False).astype(bool).sum()),
+        "population_2020": int(gap["is_population_real_2020"].fillna(False).astype(bool).sum()) if "is_population_real_2020" in gap else 0,
         "area": int(gap["is_area_real"].fillna(False).astype(bool).sum()),
         "communities": int(gap["is_communities_real"].fillna(False).astype(bool).sum()),
         "census_shares": int(gap["is_census_shares_real"].fillna(False).astype(bool).sum()),
