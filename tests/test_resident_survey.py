@@ -439,3 +439,23 @@ def test_the_chapter_and_two_way_csv_are_published_for_a_sample_year(world):
     profile = (year_dir / "streets" / f"{code}.html").read_text(encoding="utf-8")
     block = profile[profile.index('<section id="two_way"'):]
     assert "±" in block and "示例 SAMPLE" in block
+
+
+def test_sample_surveys_follows_the_generated_corpus_and_skips_a_national_one(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from jinchengtuo.cli import app
+
+    (tmp_path / "sz" / "truth").mkdir(parents=True)
+    (tmp_path / "sz" / "truth" / "corpus.json").write_text(json.dumps({"synthetic": True, "seed": 5, "years": [2022]}))
+    res = CliRunner().invoke(app, ["sample-surveys", "--out", str(tmp_path / "sz")])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in (tmp_path / "sz" / "surveys").iterdir()) == [
+        "12345热线_SYNTHETIC示例_2022.xlsx", "居民满意度调查_SYNTHETIC示例_2022.csv"]
+    (tmp_path / "cn" / "truth").mkdir(parents=True)
+    (tmp_path / "cn" / "truth" / "corpus.json").write_text(json.dumps({"synthetic": True, "scope": "national", "units": ["1"]}))
+    res = CliRunner().invoke(app, ["sample-surveys", "--out", str(tmp_path / "cn")])
+    assert res.exit_code == 0 and "no survey sample" in res.output
+    assert not (tmp_path / "cn" / "surveys").exists()

@@ -328,6 +328,10 @@ def sample_surveys(
         meta = json.loads((out / "truth" / "corpus.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         pass
+    if meta.get("units") or meta.get("scope", "shenzhen") != "shenzhen":
+        # the survey sample follows the Shenzhen corpus model; a national sample corpus has no resident survey
+        typer.echo(f"no survey sample: the sample corpus in {out} is not the Shenzhen one (scope {meta.get('scope')!r})")
+        return
     year_list = _years(years) if years else sorted(int(y) for y in meta.get("years") or range(2019, 2024))
     files = write_sample(out, year_list, seed=seed if seed is not None else int(meta.get("seed") or 2026))
     typer.echo("sample resident surveys (SYNTHETIC): " + ", ".join(str(p) for p in files))
