@@ -93,7 +93,24 @@ def test_options_are_declared_once_in_the_options_file():
     # the macro's list of non-option vars is the project's vars
     project_vars = yaml.safe_load((config.DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
     listed = re.search(r"macro project_vars\(\) %}\s*\{\{ return\((\[[^\]]*\])\) \}\}", macro).group(1)
-    assert sorted(yaml.safe_load(listed)) == sorted(project_vars)
+    assert sorted(yaml.safe_load(listed)) == sorted(project_vars), \
+        "list every var of dbt_project.yml in project_vars() of dbt_project/macros/scoring_options.sql (else dbt refuses it as an unknown option)"
+
+
+def test_a_broken_options_file_is_refused_with_the_row(tmp_path):
+    from jinchengtuo.scoring.options import load_specs, options_path
+
+    text = options_path().read_text(encoding="utf-8")
+    for old, new, message in [(",treat,4,float,2,", ",trim,4,float,2,", r"line 5 \(winsor_skew_threshold\): step 'trim'"),
+                              ("min_indicator_coverage,screen,1,float,0.65,", "min_indicator_coverage,screen,1,float,1.65,",
+                               r"line 2 \(min_indicator_coverage\): the default is not allowed: .*outside its range 0 to 1"),
+                              ("choice,expert,expert|equal", "choice,expert,equal", r"weighting.*the default is not allowed"),
+                              ("min_indicator_coverage,screen,1,", "min_indicator_coverage,aggregate,1,", "sort_order must follow the steps")]:
+        assert old in text
+        bad = tmp_path / f"options_{len(message)}.csv"
+        bad.write_text(text.replace(old, new), encoding="utf-8")
+        with pytest.raises(ValueError, match=message):
+            load_specs(bad)
 
 
 def test_a_choice_that_cannot_be_applied_is_refused_naming_the_option(fw):

@@ -10,7 +10,7 @@
 
 {# dbt vars that are not scoring options: the project vars of dbt_project.yml (a test checks the list). #}
 {% macro project_vars() %}
-    {{ return(['census_year']) }}
+    {{ return(['census_year', 'survey_fpc', 'two_way_blend_weight', 'two_way_min_gap_sd']) }}
 {% endmacro %}
 
 {#
