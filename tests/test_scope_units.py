@@ -136,7 +136,8 @@ def peer_warehouse(tmp_path_factory):
     finally:
         con.close()
     env = {**os.environ, "JCT_WAREHOUSE": str(path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    out = subprocess.run([DBT, "run", "--select", "stg_reference__units", "stg_reference__streets", "dim_unit", "fct_peer_rank",
+    # dbt build: the models and their data tests (unique, not_null, accepted values, relationships)
+    out = subprocess.run([DBT, "build", "--select", "stg_reference__units", "stg_reference__streets", "dim_unit", "fct_peer_rank",
                           "--project-dir", str(config.DBT_PROJECT_DIR), "--profiles-dir", str(config.DBT_PROJECT_DIR),
                           "--target-path", str(root / "target"), "--log-path", str(root / "logs")],
                          env=env, capture_output=True, text=True, timeout=600)
@@ -145,6 +146,11 @@ def peer_warehouse(tmp_path_factory):
     try:
         dim = con.execute("select * from marts.dim_unit").df()
         peer = con.execute("select * from marts.fct_peer_rank").df()
+        import yaml
+
+        described = {m["name"]: {c["name"] for c in m["columns"] if c.get("description")} for m in yaml.safe_load(
+            (config.DBT_PROJECT_DIR / "models" / "marts" / "_marts_units.yml").read_text(encoding="utf-8"))["models"]}
+        assert set(dim.columns) == described["dim_unit"] and set(peer.columns) == described["fct_peer_rank"]
     finally:
         con.close()
     codes = dict(S1=s1, S2=s2, S3=s3, T1=t1, T2=t2, S4=s4, T3=t3, S5=s5, X=x)
