@@ -265,7 +265,8 @@ def generate_national(out: Path, n_units: int, years: list[int], seed: int = 202
     eligible = _eligible(everyone)
     rows = [{k: str(v) for k, v in rec.items()} for rec in units.to_dict("records")]
     counties = {row["county_code"] for row in rows}
-    siblings = {c: sorted(eligible.loc[eligible["county_code"] == c, "unit_name"].astype(str))[:8] for c in counties}
+    names_by_county = eligible.loc[eligible["county_code"].isin(counties)].groupby("county_code")["unit_name"]
+    siblings = {str(c): sorted(str(n) for n in names)[:8] for c, names in names_by_county}
     stage = out / f".sample-corpus.{os.getpid()}.tmp"
     if stage.exists():
         shutil.rmtree(stage)
@@ -278,6 +279,7 @@ def generate_national(out: Path, n_units: int, years: list[int], seed: int = 202
     result = NationalCorpus(n_units=len(rows), statuses={})
     done_units = 0
     say = progress or (lambda _msg: None)
+    last_said = [0.0]
     with (stage / "truth" / "files.jsonl").open("w", encoding="utf-8") as ff, \
             (stage / "truth" / "values.jsonl").open("w", encoding="utf-8") as fv:
         def take(chunk_result, n_chunk_units):
@@ -293,6 +295,9 @@ def generate_national(out: Path, n_units: int, years: list[int], seed: int = 202
             result.n_bytes += nbytes
             done_units += n_chunk_units
             elapsed = time.perf_counter() - t0
+            if elapsed - last_said[0] < 2.0 and done_units < len(rows):
+                return  # progress at most every two seconds, and at the end
+            last_said[0] = elapsed
             say(f"units {done_units}/{len(rows)}, files {result.n_files}, {result.n_bytes / 2**20:.0f} MiB, "
                 f"{elapsed:.1f} s, {result.n_files / max(elapsed, 1e-9):.0f} files/s")
 
