@@ -240,6 +240,9 @@ def test_national_corpus_layout_and_truth(national_corpus):
     assert {v["file"] for v in values} <= {f["file"] for f in files} and len(values) > 30 * 20
     meta = json.loads((out / "truth" / "corpus.json").read_text(encoding="utf-8"))
     assert meta["synthetic"] and meta["n_files"] == 60 and len(meta["units"]) == 30
+    sampled = pd.read_csv(out / "truth" / "units.csv", dtype={"unit_code": str})
+    assert sorted(sampled["unit_code"]) == sorted(meta["units"]) == sorted({f["street_code"] for f in files})
+    assert sampled["is_synthetic"].all() and (sampled["population_2020"] > 0).all()
 
 
 def test_national_corpus_is_attributed_through_the_national_directory(national_corpus):

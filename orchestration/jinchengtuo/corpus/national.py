@@ -7,6 +7,8 @@ Layout (the contract with the extraction engine):
     DIR/truth/files.jsonl, DIR/truth/values.jsonl   (the fields of the Shenzhen corpus's truth;
                                                      street_code = the unit's 9-digit code)
     DIR/truth/corpus.json                           (seed, years, the sampled units, synthetic)
+    DIR/truth/units.csv                             (the sampled units: hierarchy, kind, and the synthetic
+                                                     2020 population and area the documents were made from)
 
 The units are drawn deterministically (seed) across all provinces from the national reference
 (sources/reference/national/), in proportion to each province's units, among the units a
@@ -316,6 +318,13 @@ def generate_national(out: Path, n_units: int, years: list[int], seed: int = 202
             "doc_types": list(DOC_TYPES), "formats": {k: dict(v) for k, v in FORMATS.items()},
             "units": [r["unit_code"] for r in rows],
             "note": "Generated sample documents: figures come from a model, not from real township offices."}
+    # the sampled units with the synthetic 2020 population and area their documents were generated from
+    units_out = units.copy()
+    facts = [_census(_as_unit({k: str(v) for k, v in rec.items()}, name_counts, {}), seed) for rec in units.to_dict("records")]
+    units_out["population_2020"] = [f["population"] for f in facts]
+    units_out["area_km2"] = [f["area_km2"] for f in facts]
+    units_out["is_synthetic"] = True
+    units_out.to_csv(stage / "truth" / "units.csv", index=False, encoding="utf-8")
     (stage / "truth" / "corpus.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     for part in ("documents", "truth"):
         final = out / part
