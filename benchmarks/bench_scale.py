@@ -70,7 +70,7 @@ def subset(documents: Path, codes: set[str], out: Path) -> Path:
 
 
 def extract(documents: Path, lake_root: Path, name: str, workers: int, directory: str, batch: int = 32) -> dict:
-    from jinchengtuo.documents.distributed import connect, extract_to_lake
+    from jinchengtuo.engine.distributed import connect, extract_to_lake
     from jinchengtuo.warehouse import lake
 
     snapshot = lake.new_snapshot(lake_root, name)

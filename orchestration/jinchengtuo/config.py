@@ -8,7 +8,7 @@ JCT_SCOPE      the units observed: shenzhen | national | province/city/county co
                default: shenzhen (see reference/scope.py; `scope()` returns the parsed Scope)
 JCT_ENGINE     the extraction engine: pool (default: a process pool, raw tables in the warehouse) | dask
                (Dask distributed; JCT_DASK_SCHEDULER the cluster, JCT_DASK_BATCH files a task; the
-               raw document tables become views over the Parquet lake: documents/distributed.py)
+               raw document tables become views over the Parquet lake: engine/distributed.py)
 JCT_LAKE       the Parquet lake of the dask engine                default: <warehouse dir>/lake
 DAGSTER_HOME   Dagster's run history and instance settings     default: <project>/.dagster_home for the
                default warehouse, <warehouse dir>/<warehouse name>.dagster_home for any other, so a
@@ -88,8 +88,8 @@ def scope():
 
 def engine():
     """The extraction engine's settings (env JCT_ENGINE, JCT_DASK_SCHEDULER, JCT_DASK_BATCH): a
-    `documents.distributed.EngineSettings`; kind 'pool' unless configured."""
-    from jinchengtuo.documents.distributed import EngineSettings
+    `engine.distributed.EngineSettings`; kind 'pool' unless configured."""
+    from jinchengtuo.engine.distributed import EngineSettings
 
     return EngineSettings.from_env()
 

@@ -31,7 +31,7 @@ class ExtractionConfig(dg.Config):
 def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResource, config: ExtractionConfig):
     root = paths.documents_dir()
     engine = paths.engine()
-    if engine.kind == "dask":  # JCT_ENGINE=dask: the cluster reads, the lake holds the rows (documents/distributed.py)
+    if engine.kind == "dask":  # JCT_ENGINE=dask: the cluster reads, the lake holds the rows (engine/distributed.py)
         yield from _raw_documents_on_dask(context, warehouse, config, engine, root)
         return
     streets = StreetDirectory.load(paths.reference_dir() / "streets.csv")
@@ -76,7 +76,7 @@ def _raw_documents_on_dask(context, warehouse: WarehouseResource, config: Extrac
     of `workers` processes on 127.0.0.1), each batch written by its worker as Parquet parts of a new
     lake snapshot; the run's warehouse build reads the snapshot through raw views. Attribution is
     against the directory of the scope (JCT_SCOPE: the Shenzhen streets, or the national directory)."""
-    from jinchengtuo.documents.distributed import connect, extract_to_lake
+    from jinchengtuo.engine.distributed import connect, extract_to_lake
 
     lake_root = paths.lake_dir()
     run_id = context.run.run_id
