@@ -59,10 +59,11 @@ from jinchengtuo.reference.streets import Street
 
 GENERATOR_VERSION = "national-1"
 DOC_TYPES = ("final_accounts", "info_disclosure")
-# (format, weight) per document type
-# (measured on the 2-core machine: a final account 6 ms as HTML, 135 ms as PDF, 0.3–2 s as DOCX
-# (python-docx's cell lookup is quadratic in a table's cells); a disclosure report ~10 ms as HTML
-# (100 ms when mirrored in 繁體), 40 ms as PDF, ~2 s as DOCX): no DOCX in the national corpus
+# (format, weight) per document type. Rendering costs (wall time, one process on the loaded 2-core
+# machine): a final account 6 ms as HTML, 135 ms as PDF, 0.3–2 s as DOCX (python-docx's cell lookup
+# is quadratic in a table's cells); a disclosure report ~10 ms as HTML, 40 ms as PDF, ~2 s as DOCX.
+# No DOCX in the national corpus. With this mix a file costs 8.4 ms of CPU on average
+# (benchmarks/bench_national_corpus.py).
 FORMATS = {
     "final_accounts": (("html", 0.80), ("pdf", 0.20)),
     "info_disclosure": (("html", 0.90), ("pdf", 0.10)),
@@ -71,7 +72,6 @@ CHUNK_UNITS = 20
 # a name the directories can find in a text (reference/national.py UNIT_SUFFIXES, _MAX_NAME)
 _NAMEABLE = re.compile(r"(街道|镇|乡|苏木)$")
 _MAX_NAME = 12
-_PLACEHOLDER = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")
 
 
 @dataclass(frozen=True)
