@@ -12,6 +12,7 @@
 -- Cornish-Fisher expansion in 1/df). A street above the band is over-resourced (资源偏多),
 -- below it under-resourced (资源不足). The simpler reading beside it: the city median of
 -- actual / demand_index times the street's demand index. Without the inputs, nulls and a reason.
+-- depends_on: {{ ref('field_catalog') }}
 
 with demand as (
     select * from {{ ref('int_street_year__demand') }}
@@ -194,6 +195,12 @@ select
     resources.staff_per_km2,
     resources.spending_per_capita,
     resources.spending_per_km2,
+    resources.spending_basic,
+    resources.spending_project,
+    -- spending by function class (万元; 201 一般公共服务 … 224 灾害防治及应急管理)
+    {%- for f in catalog_fields() if f.startswith('fa_exp_') %}
+    resources.spending_{{ f[7:] }},
+    {%- endfor %}
     -- which context figures are real, per street (never mistake the sample for census data)
     coalesce(street_years.is_population_real, false) as is_population_real,
     coalesce(streets.is_area_real, false) as is_area_real,

@@ -36,10 +36,15 @@ def load(con, year: int) -> ChapterData | None:
     gap = con.execute("select * from marts.fct_resource_gap where year = ? order by street_code", [year]).df()
     if gap.empty:
         return None
+    frames = {"resource_gap": gap}
+    if "field_catalog" in tables(con, "framework"):
+        frames["spending_classes"] = con.execute(
+            "select substr(field_id, 8) as class_code, label_zh from framework.field_catalog "
+            "where field_id like 'fa\\_exp\\_%' escape '\\' order by field_id").df()
     info: dict = {"model_version": _first(gap, "model_version"), "band_level": _first(gap, "band_level")}
     for r in ("staff", "spending"):
         info[r] = {k: _first(gap, f"{r}_{k}") for k in ("n_fit", "r2", "slope", "intercept", "rse")}
-    return ChapterData(frames={"resource_gap": gap}, info=info)
+    return ChapterData(frames=frames, info=info)
 
 
 def _first(df: pd.DataFrame, col: str):
@@ -171,6 +176,30 @@ def _mark(data, svg: str | None) -> Markup | None:
     return Markup(charts.mark_sample(svg)) if data.is_sample else Markup(svg)
 
 
+def spending_classes(gap: pd.DataFrame, classes: pd.DataFrame | None, street_code: str | None = None) -> list[dict]:
+    """Spending by function class: the city median per resident (元) and per km² (万元) and the
+    median share of total spending; with `street_code`, that street's figures beside them."""
+    if classes is None or classes.empty:
+        return []
+    out = []
+    for c in classes.itertuples():
+        col = f"spending_{c.class_code}"
+        if col not in gap or not gap[col].notna().any():
+            continue
+        per_res = gap[col] * 10000 / gap["population"]
+        per_km2 = gap[col] / gap["area_km2"]
+        share = gap[col] / gap["spending_actual"]
+        row = {"class_code": c.class_code, "label": c.label_zh, "n": int(gap[col].notna().sum()),
+               "median_per_resident": _clean(per_res.median()), "median_per_km2": _clean(per_km2.median()),
+               "median_share": _clean(share.median())}
+        if street_code is not None:
+            mine = gap["street_code"] == street_code
+            row.update(value=_clean(gap.loc[mine, col].max()), per_resident=_clean(per_res[mine].max()),
+                       per_km2=_clean(per_km2[mine].max()), share=_clean(share[mine].max()))
+        out.append(row)
+    return out
+
+
 def _street_rows(gap: pd.DataFrame) -> list[dict]:
     rows = _records(gap.sort_values(["demand_index", "street_code"], ascending=[False, True], na_position="last"))
     for r in rows:
@@ -205,7 +234,8 @@ def report_html(data, cd: ChapterData) -> Markup | None:
         "n": len(gap),
     }
     return render("resources.html.j2", data=data, info=cd.info, charts=svgs, counts=counts, flagged=flagged,
-                  real=real, streets=_street_rows(gap), flag_labels=FLAG_LABELS, no_index=int(gap["demand_index"].isna().sum()))
+                  real=real, streets=_street_rows(gap), flag_labels=FLAG_LABELS, no_index=int(gap["demand_index"].isna().sum()),
+                  classes=spending_classes(gap, cd.frames.get("spending_classes")))
 
 
 def profile_html(data, cd: ChapterData, street_code: str) -> Markup | None:
@@ -220,8 +250,9 @@ def profile_html(data, cd: ChapterData, street_code: str) -> Markup | None:
     rank = None
     if r.get("demand_index") is not None:
         rank = int((gap["demand_index"] > r["demand_index"]).sum()) + 1
+    classes = [c for c in spending_classes(gap, cd.frames.get("spending_classes"), street_code) if c.get("value") is not None]
     return render("resources_profile.html.j2", data=data, info=cd.info, r=r, demand_rank=rank, n_index=n,
-                  flag_labels=FLAG_LABELS)
+                  flag_labels=FLAG_LABELS, classes=classes)
 
 
 def ranking_columns(data, cd: ChapterData) -> pd.DataFrame | None:
