@@ -38,8 +38,12 @@ sample: install
 run: sample
 	$(BIN)/jinchengtuo refresh
 
+# the test files run on TEST_WORKERS processes (pytest-xdist), each file whole on one worker (its
+# module fixtures built once), the longest first (tests/conftest.py SLOW_FIRST); TEST_WORKERS=0 runs
+# them in this process
+TEST_WORKERS ?= 2
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
 # the Dagster home of the warehouse (JCT_WAREHOUSE; DAGSTER_HOME when set), with the shipped settings
 ui: install

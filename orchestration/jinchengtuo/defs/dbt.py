@@ -140,7 +140,10 @@ def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, wareho
             log_file.parent.mkdir(parents=True, exist_ok=True)
             context.log.info(f"progress: dbt build: log in {log_file}")
             stack.enter_context(contextlib.redirect_stdout(stack.enter_context(log_file.open("w", encoding="utf-8"))))
-        yield from dbt.cli(args, context=context, target_path=Path(dbt_project.target_path)).stream()
+        # DBT_TARGET_PATH (as dbt itself reads it) gives concurrent refreshes, e.g. parallel test
+        # workers, their own artifacts; without it the project's target folder
+        target = Path(os.environ.get("DBT_TARGET_PATH") or dbt_project.target_path)
+        yield from dbt.cli(args, context=context, target_path=target).stream()
 
 
 dbt_resource = DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
