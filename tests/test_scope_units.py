@@ -277,3 +277,24 @@ def test_units_sharing_a_name_are_told_apart_by_the_places_printed(tmp_path):
     result = extract_corpus(tmp_path / "documents", streets=NationalDirectory.load(), workers=2)
     share = attribution(tmp_path / "truth", result.documents)
     assert not share["wrong"] and share["right"] == 34, share["unattributed"]
+
+
+@pytest.mark.parametrize("text, code", [
+    ("普兰店区双塔街道办事处2021 年部门决算公开 普兰店区双塔街道办事处", "210214018"),  # not 双塔区's 双塔街道
+    ("云城区河口街道办事处2022年政府信息公开年度报告", "445302003"),  # not 河口区's
+    ("泸定县兴隆镇人民政府2022年政府信息公开年度报告", "513322102"),  # not 兴隆县's
+    ("枣庄市市中区永安镇人民政府", "370402104"), ("四川省内江市市中区永安镇人民政府", "511002104"),
+    ("河南省濮阳市清丰县城关镇人民政府", "410922100"), ("濮阳县城关镇人民政府", "410928100"),
+])
+def test_national_directory_reads_the_places_around_a_shared_name(text, code):
+    from jinchengtuo.reference.national import NationalDirectory
+
+    assert [m[2] for m in NationalDirectory.load().find_mentions(text)][:1] == [code]
+
+
+def test_a_name_the_places_do_not_single_out_is_not_attributed():
+    from jinchengtuo.reference.national import NationalDirectory
+
+    directory = NationalDirectory.load()
+    assert directory.find_mentions("市中区永安镇人民政府") == []  # 市中区 of 枣庄 and of 内江 both have one
+    assert directory.find_mentions("城关镇人民政府2022年度部门决算") == []

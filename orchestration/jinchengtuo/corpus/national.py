@@ -82,6 +82,7 @@ class NationalUnit(Street):
     city_name: str = ""  # the printable city (the province's name for 市辖区)
     province_name: str = ""
     unique_name: bool = False  # no other unit of the country has this name
+    county_unique: bool = True  # no other county of the same name has a unit of this name (市中区永安镇: two)
     menu: tuple = ()  # sibling units of the county (an untitled page's site menu)
 
     @property
@@ -108,9 +109,11 @@ class NationalUnit(Street):
         """Five forms; the builders' formal choice takes the 1st, 3rd and 5th (all name the county)."""
         county = self.district_name
         city = "" if self.city_name == self.province_name else self.city_name
-        bare = self.office if self.unique_name else f"{county}{self.office}"
+        # a county name shared with another county that has a unit of the same name: the city too
+        local = f"{county}{self.office}" if self.county_unique else f"{city or self.province_name}{county}{self.office}"
+        bare = self.office if self.unique_name else local
         return [
-            f"{county}{self.office}",
+            local,
             f"{county}{self.street_name}",
             f"{self._region()}{county}{self.office}",
             bare,
@@ -156,12 +159,14 @@ def sample_units(n: int, seed: int = 2026, reference: Path | None = None, scope=
     return out.sort_values("unit_code").reset_index(drop=True)
 
 
-def _as_unit(row: dict, name_counts: dict[str, int], siblings: dict[str, list[str]]) -> NationalUnit:
+def _as_unit(row: dict, name_counts: dict[str, int], siblings: dict[str, list[str]],
+             county_pairs: dict[str, int] | None = None) -> NationalUnit:
     return NationalUnit(
         street_code=row["unit_code"], street_name=row["unit_name"], district_name=row["county_name"],
         district_code=row["county_code"], area_km2=None, area_source="synthetic",
         unit_kind=row["unit_kind"], city_name=row["city_label"], province_name=row["province_name"],
         unique_name=name_counts.get(row["unit_name"], 0) == 1,
+        county_unique=(county_pairs or {}).get(row["county_name"] + "|" + row["unit_name"], 1) <= 1,
         menu=tuple(m for m in siblings.get(row["county_code"], []) if m != row["unit_name"])[:5],
     )
 
@@ -182,8 +187,8 @@ def _fmt(doc_type: str, r: random.Random) -> str:
 
 def _render_chunk(task: tuple) -> tuple[list[dict], list[dict], int]:
     """Build and write every document of a chunk of units; return its truth (files, values)."""
-    rows, years, seed, stage_docs, name_counts, siblings = task
-    units = [_as_unit(row, name_counts, siblings) for row in rows]
+    rows, years, seed, stage_docs, name_counts, siblings, county_pairs = task
+    units = [_as_unit(row, name_counts, siblings, county_pairs) for row in rows]
     census = {u.street_code: _census(u, seed) for u in units}
     model = build_model(units, census, {}, list(years), seed)
     files: list[dict] = []
@@ -264,6 +269,7 @@ def generate_national(out: Path, n_units: int, years: list[int], seed: int = 202
     else:
         units = sample_units(n_units, seed, reference, scope)
     name_counts = everyone["unit_name"].value_counts().to_dict()
+    pair_counts = (everyone["county_name"] + "|" + everyone["unit_name"]).value_counts().to_dict()
     eligible = _eligible(everyone)
     rows = [{k: str(v) for k, v in rec.items()} for rec in units.to_dict("records")]
     counties = {row["county_code"] for row in rows}
@@ -276,7 +282,9 @@ def generate_national(out: Path, n_units: int, years: list[int], seed: int = 202
     (stage / "truth").mkdir()
     chunks = [rows[i:i + chunk_units] for i in range(0, len(rows), chunk_units)]
     tasks = [(chunk, tuple(years), seed, str(stage / "documents"), {r["unit_name"]: name_counts[r["unit_name"]] for r in chunk},
-              {r["county_code"]: siblings[r["county_code"]] for r in chunk}) for chunk in chunks]
+              {r["county_code"]: siblings[r["county_code"]] for r in chunk},
+              {r["county_name"] + "|" + r["unit_name"]: pair_counts[r["county_name"] + "|" + r["unit_name"]] for r in chunk})
+             for chunk in chunks]
     workers = workers or min(os.cpu_count() or 1, 8)
     result = NationalCorpus(n_units=len(rows), statuses={})
     done_units = 0

@@ -123,7 +123,10 @@ class NationalDirectory:
             if best is None:
                 continue
             start, name = best
-            unit = self._pick(self._by_name[name], text[max(0, start - 40): end + 40])
+            # the places around the name, the name itself masked wherever it recurs there
+            # (双塔街道 does not name 双塔区)
+            context = text[max(0, start - 40): end + 40].replace(name, "\u3000" * len(name))
+            unit = self._pick(self._by_name[name], context)
             if unit is not None:
                 found.append((start, name, unit.street_code))
                 taken_until = end - 1
