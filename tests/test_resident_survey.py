@@ -370,7 +370,8 @@ def world(tmp_path_factory):
         con.close()
     blend = root / "blend.duckdb"
     shutil.copyfile(wh, blend)
-    procs = [_dbt(["run", "--select", "+fct_composite_score", "+fct_capacity_score"], without, root / "target_without"),
+    procs = [_dbt(["run", "--select", "+fct_composite_score", "+fct_capacity_score"], without, root / "target_without",
+                  '{two_way_blend_weight: 0.3, survey_fpc: true}'),
              _dbt(["run", "--select", "fct_blended_score"], blend, root / "target_blend", '{two_way_blend_weight: 0.3}')]
     for p in procs:
         _ok(p)
