@@ -180,6 +180,25 @@ def test_the_survey_folder_loads_into_raw_tables_and_load_issue_keeps_census_row
     assert rows[1][4].startswith("column 街道 (street): ")
 
 
+
+def test_every_sheet_of_a_workbook_is_read_and_a_notes_sheet_is_skipped_with_a_warning(tmp_path, streets):
+    folder = tmp_path / "surveys"
+    folder.mkdir()
+    with pd.ExcelWriter(folder / "2022年居民评价.xlsx") as xw:
+        pd.DataFrame([["说明：本表为抽样调查结果"]]).to_excel(xw, sheet_name="说明", index=False, header=False)
+        pd.DataFrame([["园岭街道", 2022, "SRV", 81.0, 350], ["火星街道", 2022, "SRV", 81.0, 350]],
+                     columns=["街道", "年度", "能力", "满意率", "样本量"]).to_excel(xw, sheet_name="满意度", index=False)
+        pd.DataFrame([["园岭街道", 2022, 5000, 4900, 92.5, 1500]],
+                     columns=["街道", "年度", "受理量", "办结量", "满意率", "回访样本量"]).to_excel(xw, sheet_name="12345", index=False)
+    loaded = load_survey_dir(folder, streets)
+    assert len(loaded.surveys) == 1 and len(loaded.hotline) == 1
+    assert loaded.surveys.source_file.iloc[0] == "surveys/2022年居民评价.xlsx[满意度]"
+    assert loaded.hotline.satisfaction_pct.iloc[0] == 92.5 and loaded.files == ["2022年居民评价.xlsx"]
+    by_code = {i.code: i for i in loaded.issues}
+    assert set(by_code) == {"sheet_skipped", "unknown_street"}
+    assert by_code["sheet_skipped"].severity == "warning" and "[说明]" in by_code["sheet_skipped"].source_file
+    assert (by_code["unknown_street"].source_file, by_code["unknown_street"].source_row) == ("surveys/2022年居民评价.xlsx[满意度]", 3)
+
 def test_no_survey_folder_is_no_resident_data_not_an_error(tmp_path, streets):
     loaded = load_survey_dir(tmp_path / "absent", streets)
     assert loaded.surveys.empty and loaded.hotline.empty and loaded.issues == []

@@ -193,16 +193,46 @@ def _find_header(table: pd.DataFrame) -> tuple[int | None, str | None]:
 
 def read_survey_file(path: Path, streets: StreetDirectory, display_name: str | None = None,
                      current_year: int | None = None) -> tuple[str | None, pd.DataFrame, list[LoadIssue]]:
-    """Read one survey or hotline file: (shape, rows, problems). Bad rows are reported and skipped."""
-    import datetime as dt
-
+    """Read one survey or hotline table (a CSV, or an XLSX's first sheet): (shape, rows, problems).
+    Bad rows are reported and skipped."""
     name = display_name or f"{SOURCE_PREFIX}{path.name}"
-    current_year = current_year or dt.date.today().year
     try:
         table = _read_table(path)
     except Exception as exc:  # a broken XLSX, an unknown encoding
         return None, pd.DataFrame(), [LoadIssue(name, None, "error", "unreadable", f"cannot be read as a table ({exc.__class__.__name__}: {exc})")]
-    header_row, kind = _find_header(table)
+    return _read_sheet(table, path, name, streets, current_year)
+
+
+def read_survey_tables(path: Path, streets: StreetDirectory, current_year: int | None = None) -> list[tuple[str | None, pd.DataFrame, list[LoadIssue]]]:
+    """Every table of a file: a CSV is one; every sheet of an XLSX with more than one sheet is one
+    (named `file.xlsx[sheet]`; a sheet without a survey header is skipped with a warning)."""
+    name = f"{SOURCE_PREFIX}{path.name}"
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return [read_survey_file(path, streets, current_year=current_year)]
+    try:
+        sheets = pd.read_excel(path, dtype=str, header=None, keep_default_na=False, sheet_name=None)
+    except Exception as exc:
+        return [(None, pd.DataFrame(), [LoadIssue(name, None, "error", "unreadable", f"cannot be read as a table ({exc.__class__.__name__}: {exc})")])]
+    sheets = {k: v for k, v in sheets.items() if v.size and (v.astype(str).apply(lambda c: c.str.strip()) != "").any().any()}
+    if len(sheets) <= 1:
+        table = next(iter(sheets.values())) if sheets else pd.DataFrame()
+        return [_read_sheet(table, path, name, streets, current_year)]
+    out = []
+    for sheet, table in sheets.items():
+        kind, df, issues = _read_sheet(table, path, f"{name}[{sheet}]", streets, current_year)
+        if kind is None and all(i.code == "missing_column" for i in issues):
+            issues = [LoadIssue(f"{name}[{sheet}]", None, "warning", "sheet_skipped",
+                                "sheet skipped: no survey or hotline header in it")]
+        out.append((kind, df, issues))
+    return out
+
+
+def _read_sheet(table: pd.DataFrame, path: Path, name: str, streets: StreetDirectory,
+                current_year: int | None) -> tuple[str | None, pd.DataFrame, list[LoadIssue]]:
+    import datetime as dt
+
+    current_year = current_year or dt.date.today().year
+    header_row, kind = _find_header(table) if len(table) else (None, None)
     if header_row is None:
         return None, pd.DataFrame(), [LoadIssue(name, 1, "error", "missing_column", "no header row with a street column (街道 street) found", "街道")]
     raw_headers = [str(v) for v in table.iloc[header_row].tolist()]
@@ -354,11 +384,12 @@ def load_survey_dir(directory: Path, streets: StreetDirectory | None = None, cur
         paths = sorted(p for p in directory.iterdir() if p.is_file() and not p.is_symlink() and not p.name.startswith((".", "~$"))
                        and p.suffix.lower() in (".csv", ".xlsx", ".xlsm"))
         for path in paths:
-            kind, df, found = read_survey_file(path, streets, current_year=current_year)
-            issues.extend(found)
-            if len(df):
-                files.append(path.name)
-                (surveys if kind == "survey" else hotline).append(df)
+            for kind, df, found in read_survey_tables(path, streets, current_year=current_year):
+                issues.extend(found)
+                if len(df):
+                    if path.name not in files:
+                        files.append(path.name)
+                    (surveys if kind == "survey" else hotline).append(df)
     # the same street-year-capacity in two files: the later file's rows are skipped, named
     survey_df = _dedupe(surveys, SURVEY_COLUMNS, ["street_code", "year", "capacity"], issues)
     hotline_df = _dedupe(hotline, HOTLINE_COLUMNS, ["street_code", "year"], issues)
