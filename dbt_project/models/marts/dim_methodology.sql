@@ -9,7 +9,7 @@ with options as (
 ),
 
 defaults as (
-    select dbt_var as option, default_value, label_zh, label_en from {{ ref('scoring_options') }}
+    select dbt_var as option, default_value, label_zh, label_en, description_zh from {{ ref('scoring_options') }}
 )
 
 select
@@ -22,6 +22,7 @@ select
     defaults.label_zh,
     defaults.label_en,
     options.description,
+    defaults.description_zh,
     options.sort_order
 from options
 left join defaults using (option)
