@@ -220,11 +220,11 @@ def main() -> None:
             f"{rates[2] / rates[1]:.2f}× the 1-worker rate)")
 
     national_snapshot = lake_root / "snapshots" / "national"
+    if args.national_units:  # the end-to-end run on the first N units only
+        n_units = min(args.national_units, n_units)
     if "national" not in args.skip:
         if args.national_units:
-            codes = set(unit_folders(documents, args.national_units))
-            documents = subset(documents, codes, out / "national-subset")
-            n_units = len(codes)
+            documents = subset(documents, set(unit_folders(documents, args.national_units)), out / "national-subset")
         s = extract(documents, lake_root, "national", 2, "national")
         show(f"national end to end, {n_units} units × {len(years)} years, 2 workers", s)
 
