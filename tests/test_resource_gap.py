@@ -250,7 +250,7 @@ def test_chapter_in_report_profile_ranking_and_files(world):
     assert "需求与资源" in section and "Demand and resources" in section
     for chart in ("demand-staff", "gap-staff", "demand-spending", "gap-spending", "staff-mix"):
         assert f'aria-label="{chart}"' in section, chart
-    assert section.count('class="sample-mark"') >= 5  # every chart of sample data is stamped
+    assert section.count('class="sample-mark"') >= 5 and section.count('class="sample-tag"') >= 5  # every chart of sample data is stamped
     assert "not census data" in section and "示例数据 SAMPLE DATA" in section
     assert "新安街道" in section  # the over-resourced street is labelled and listed
     cd = data.chapters["resources"]
