@@ -123,6 +123,24 @@ def test_refresh_builds_dim_street_and_street_years(env):
 
 
 @pytest.mark.slow
+def test_the_refresh_records_its_full_method(env):
+    """After the refresh above (default method): marts.dim_methodology has every option of
+    scoring_options.csv with its default, and the same methodology_version as the scores."""
+    from jinchengtuo.scoring import Framework, ScoringOptions
+
+    con = duckdb.connect(str(config.warehouse_path()), read_only=True)
+    try:
+        method = con.execute("select * from marts.dim_methodology order by sort_order").df()
+        versions = {r[0] for r in con.execute("select distinct methodology_version from marts.fct_composite_score").fetchall()}
+    finally:
+        con.close()
+    expected = ScoringOptions().records()
+    assert list(method.option) == [r["option"] for r in expected] and list(method.value) == [r["value"] for r in expected]
+    assert method.is_default.all() and set(method.methodology_version) == versions == {Framework.load().version}
+    assert ScoringOptions.from_records(method.to_dict("records")) == ScoringOptions()
+
+
+@pytest.mark.slow
 def test_nothing_changed_is_detected_and_any_input_change_is_not(env):
     import os
 
