@@ -353,3 +353,35 @@ def test_raw_layer_on_postgres(extracted, postgres, tmp_path):
         assert dict(cur.fetchall()) == pool.documents["status"].value_counts().to_dict()
         cur.execute("SELECT count(*) FROM staging.stg_documents__extraction_issues")
         assert cur.fetchone()[0] == len(pool.issues)
+
+
+def test_national_scope_on_the_cluster(cluster, tmp_path, monkeypatch):
+    """JCT_SCOPE=national: documents of units across China, attributed against the national
+    directory on the workers, land in their provinces' partitions."""
+    import dagster as dg
+    import duckdb
+
+    from jinchengtuo.corpus.national import generate_national
+    from jinchengtuo.defs.extraction import raw_documents
+    from jinchengtuo.defs.resources import WarehouseResource
+    from jinchengtuo.warehouse import build, lake
+
+    sources = tmp_path / "sources"
+    corpus = generate_national(sources, 6, [2021], seed=3, workers=1)
+    shutil.copytree(Path(__file__).resolve().parents[1] / "sources" / "reference", sources / "reference")
+    folders = {p.parent.name: p.parent.parent.parent.name for p in (sources / "documents").rglob("*") if p.is_file()}
+    published = tmp_path / "wh" / "jct.duckdb"
+    for name, value in {"JCT_ENGINE": "dask", "JCT_DASK_SCHEDULER": str(cluster), "JCT_SOURCES": str(sources),
+                        "JCT_WAREHOUSE": str(published), "JCT_CACHE": str(tmp_path / "cache"), "JCT_SCOPE": "national"}.items():
+        monkeypatch.setenv(name, value)
+    result = dg.materialize([raw_documents], resources={"warehouse": WarehouseResource(published_path=str(published))},
+                            run_config={"ops": {"raw_documents": {"config": {"workers": 2, "use_cache": False}}}})
+    assert result.success
+    with duckdb.connect(str(build.build_path(published)), read_only=True) as con:
+        rows = con.execute("SELECT street_code, folder_street_code, status FROM raw.document").fetchall()
+        snapshot = lake.attached_snapshot(con)
+    assert len(rows) == corpus.n_files == 2 * len(folders)
+    assert all(status in ("extracted", "partial") for _, _, status in rows), rows
+    assert {code for code, _, _ in rows} == set(folders)  # each attributed to the unit of its folder
+    provinces = {p.name.split("=")[1] for p in (snapshot / "document").glob("year=2021/province=*")}
+    assert provinces == {folders[c] for c in folders} and len(provinces) > 1
