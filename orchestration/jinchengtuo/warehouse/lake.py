@@ -13,7 +13,7 @@ is attributed to (else of the unit its folder names); a document without one is 
 `__HIVE_DEFAULT_PARTITION__` folder (read as NULL). The rows of one document (its inventory row,
 its figures, its issues) are in the same year/province folder and in parts of the same batch.
 
-Parts are written by whoever extracted the batch (a Dask worker, documents/distributed.py) and
+Parts are written by whoever extracted the batch (a Dask worker, engine/distributed.py) and
 never pass through one process together. The warehouse reads a snapshot through views in the raw
 schema (`attach`): `raw.document`, `raw.extracted_value`, `raw.extraction_issue` become
 `read_parquet(…/**/*.parquet, hive_partitioning=true)` with the contract's columns, so the same
