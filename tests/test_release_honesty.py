@@ -286,7 +286,10 @@ def _render(data, tmp_path: Path, n_profiles: int = 3) -> dict[str, str]:
     return pages
 
 
-RELABEL_MODELS = ["dim_street", "int_street_year__population", "dim_release_inputs"]
+RELABEL_MODELS = ["dim_street", "int_street_year__population", "dim_release_inputs",
+                  # the demand chapter's per-street real/synthetic context (fct_resource_gap) follows the same inputs
+                  "int_street_year__demand_inputs", "int_street_year__demand_measures", "int_street_year__demand",
+                  "fct_resource_gap"]
 
 
 def test_sample_labels_follow_the_inputs(world, tmp_path):
