@@ -504,3 +504,10 @@ def test_a_method_change_is_a_new_vintage_with_a_change_note(built, tmp_path):
     assert got["goalpost_basis"] == "year mean and population sd"
     profile = next((year_dir / "streets").glob("*.html")).read_text(encoding="utf-8")
     assert "越高越好 higher is better" in profile and any(f" · {u}" in profile for u in fw.unit.dropna().unique())
+
+
+def test_goalposts_name_the_reference_years_that_had_values(built):
+    base = _df(built["paths"]["base"], "select distinct scale_basis from marts.fct_indicator_year where is_included")
+    assert "reference period 2019, 2020, 2021" in set(base.scale_basis)
+    one = _df(built["paths"]["geometric_unscreened"], "select distinct scale_basis from marts.fct_indicator_year where is_included")
+    assert "reference period 2020" in set(one.scale_basis) and not any("2019" in b for b in one.scale_basis.dropna())

@@ -35,7 +35,11 @@ values_ as (
 ),
 
 reference_goalposts as (
-    select indicator_id, min(treated_value) as low, max(treated_value) as high
+    select
+        indicator_id,
+        min(treated_value) as low,
+        max(treated_value) as high,
+        string_agg(distinct cast(year as varchar), ', ' order by cast(year as varchar)) as years_used
     from values_
     where {% if reference_years | length > 0 %}year in ({{ reference_years | join(', ') }}){% else %}false{% endif %}
     group by indicator_id
@@ -57,7 +61,8 @@ goalposts as (
         fallback_goalposts.indicator_id,
         coalesce(reference_goalposts.low, fallback_goalposts.low) as low,
         coalesce(reference_goalposts.high, fallback_goalposts.high) as high,
-        case when reference_goalposts.indicator_id is not null then 'reference period'
+        -- the reference years that had values (a reference year without data is named by its absence)
+        case when reference_goalposts.indicator_id is not null then 'reference period ' || reference_goalposts.years_used
              else 'earliest year with values' end as goalpost_basis
     from fallback_goalposts
     left join reference_goalposts using (indicator_id)

@@ -103,7 +103,8 @@ def render(framework: Framework | None = None, options: ScoringOptions | None = 
     years = ", ".join(str(y) for y in opt.goalpost_reference_years)
     add(f"5. **标准化 Normalisation** (0–100, 100 best 越高越好, direction applied) — default `goalposts`: fixed "
         f"goalposts = min and max of the treated values over the reference period ({years}; an indicator without "
-        "values there uses its earliest year with values); n = 100 (x − low)/(high − low), capped to 0–100, "
+        "values there uses its earliest year with values; `scale_basis` names the reference years that had values); "
+        "n = 100 (x − low)/(high − low), capped to 0–100, "
         "so scores stay comparable across years and adding a year leaves earlier scores unchanged. Options: "
         "`minmax_year` (the year's own min–max) and `zscore` (50 + 10 z, capped). Lower-is-better indicators "
         "use 100 − n. A flat distribution gives 50. 默认固定目标值（参照期），可选逐年极差法与 z 分数。")
