@@ -41,6 +41,10 @@ LABELS_ZH = {
     "direction_label": "方向说明", "goalpost_low": "目标值下限", "goalpost_high": "目标值上限", "goalpost_basis": "目标值依据",
     "is_included": "本年是否计入", "coverage": "覆盖率", "base_weight": "本年维度内权重", "step": "步骤", "option": "参数",
     "is_default": "是否默认", "default_value": "默认值", "description": "说明",
+    # columns the report chapters add to the ranking (publication/chapters)
+    "rank_p05": "排名区间下限(p05)", "rank_p95": "排名区间上限(p95)", "rank_change_significant": "名次变化是否显著",
+    "demand_index": "治理需求指数", "staff_expected": "按需求应有人员", "staff_gap": "人员缺口", "staff_flag": "人员配置判断",
+    "spending_expected": "按需求应有支出(万元)", "spending_gap": "支出缺口(万元)", "spending_flag": "支出配置判断",
 }
 
 DIRECTION_LABELS = {1: "越高越好 higher is better", -1: "越低越好 lower is better", 0: "背景 context"}
