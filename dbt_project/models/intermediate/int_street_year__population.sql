@@ -24,6 +24,13 @@ district_population as (
     select * from {{ ref('stg_census__district_population') }}
 ),
 
+-- whether there is a district table at all: the Shenzhen scope requires one; outside it the
+-- table is optional, and without one a unit carries its census figure into the other years,
+-- flagged estimated and sample
+no_district_totals as (
+    select not exists (select 1 from district_population) as carried
+),
+
 documents as (
     select * from {{ ref('stg_documents__documents') }}
 ),
@@ -62,15 +69,18 @@ scaled as (
         district_population.district_population,
         case
             when years.year = {{ var('census_year') }} then census_shares.population_census
+            when no_district_totals.carried then census_shares.population_census
             else round(census_shares.district_share * district_population.district_population)
         end as population,
         years.year <> {{ var('census_year') }} as is_population_estimated,
         -- the year's figure is a real census figure (the census year, real base)
         years.year = {{ var('census_year') }} and coalesce(census_shares.is_census_population_real, false) as is_population_real,
-        coalesce(district_population.is_sample, false) and years.year <> {{ var('census_year') }} as is_population_sample
+        (coalesce(district_population.is_sample, false) or no_district_totals.carried)
+            and years.year <> {{ var('census_year') }} as is_population_sample
     from streets
     cross join years
     left join census_shares using (street_code)
+    cross join no_district_totals
     left join district_population
         on district_population.district_name = streets.district_name
         and district_population.year = years.year

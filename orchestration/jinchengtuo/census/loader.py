@@ -151,8 +151,12 @@ def read_census_file(path: Path, streets: StreetDirectory, display_name: str | N
         if cells.get("street_code") and str(cells["street_code"]).strip() and streets.get(str(cells["street_code"]).strip()):
             code = str(cells["street_code"]).strip()
         code = code or streets.resolve(raw_name)
+        written_code = str(cells.get("street_code") or "").strip()
+        if code is None and written_code and written_code in getattr(streets, "outside_scope", ()):
+            issues.append(LoadIssue(name, row_no, "warning", "outside_scope", f"{raw_name} ({written_code}) is not a unit of the scope: skipped"))
+            continue
         if code is None:
-            issues.append(LoadIssue(name, row_no, "error", "unknown_street", f"street name {raw_name!r} matches none of the 74 streets"))
+            issues.append(LoadIssue(name, row_no, "error", "unknown_street", f"street name {raw_name!r} matches none of the 74 streets" if isinstance(streets, StreetDirectory) else f"name {raw_name!r} (or its 区划代码) matches none of the {len(streets)} units of the scope"))
             continue
         rec = {"street_code": code, "name_as_written": raw_name, "source_file": name, "source_file_sha256": sha, "source_row": row_no}
         bad = False
@@ -228,8 +232,14 @@ def _read_district_population(path: Path) -> tuple[pd.DataFrame, list[LoadIssue]
     return pd.DataFrame.from_records(rows), issues
 
 
-def load_census_dir(directory: Path, streets: StreetDirectory | None = None) -> CensusLoad:
-    """Load every street extract and the district-by-year table in `directory`.
+DISTRICT_POPULATION_COLUMNS = ("district_name", "year", "population", "is_sample", "source", "source_file")
+
+
+def load_census_dir(directory: Path, streets: StreetDirectory | None = None, district_population_required: bool = True) -> CensusLoad:
+    """Load every street extract and the district-by-year table in `directory`. `streets`: what
+    rows resolve against (the Shenzhen directory by default; anything with get / resolve /
+    district_names, as warehouse.loaders.ScopeCensusDirectory for another scope). Without
+    `district_population_required` a missing district-by-year table is no error (an empty one).
 
     Raises CensusError naming file, row and reason for every problem found.
     """
@@ -256,7 +266,12 @@ def load_census_dir(directory: Path, streets: StreetDirectory | None = None) -> 
         for code, grp in dup.groupby("street_code"):
             where = "; ".join(f"{r.source_file} row {r.source_row}" for r in grp.itertuples())
             issues.append(LoadIssue(grp.iloc[0].source_file, int(grp.iloc[-1].source_row), "error", "duplicate_street", f"street {code} appears more than once ({where})"))
-    if not len(district_pop) and not any(i.code == "missing" for i in issues):
+    if not len(district_pop) and not district_population_required and not (directory / "district_population.csv").exists():
+        district_pop = pd.DataFrame({
+            "district_name": pd.Series(dtype="object"), "year": pd.Series(dtype="int64"), "population": pd.Series(dtype="int64"),
+            "is_sample": pd.Series(dtype="bool"), "source": pd.Series(dtype="object"), "source_file": pd.Series(dtype="object"),
+        })
+    elif not len(district_pop) and not any(i.code == "missing" for i in issues):
         issues.append(LoadIssue("district_population.csv", None, "error", "missing", "district-by-year population table is missing"))
     errors = [i for i in issues if i.severity == "error"]
     if errors:

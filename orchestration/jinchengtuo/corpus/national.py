@@ -9,6 +9,8 @@ Layout (the contract with the extraction engine):
     DIR/truth/corpus.json                           (seed, years, the sampled units, synthetic)
     DIR/truth/units.csv                             (the sampled units: hierarchy, kind, and the synthetic
                                                      2020 population and area the documents were made from)
+    DIR/census/national/七普乡镇人口_SYNTHETIC样例_<scope>.csv   (the same population and area as a
+                                                     synthetic census extract, read outside the Shenzhen scope)
 
 The units are drawn deterministically (seed) across all provinces from the national reference
 (sources/reference/national/), in proportion to each province's units, among the units a
@@ -250,6 +252,30 @@ class NationalCorpus:
     statuses: dict | None = None
 
 
+CENSUS_EXTRACT_PREFIX = "七普乡镇人口_SYNTHETIC样例_"
+
+
+def write_census_extract(out: Path, units: pd.DataFrame, scope=None) -> Path:
+    """DIR/census/national/七普乡镇人口_SYNTHETIC样例_<scope>.csv: the synthetic 2020 population and
+    area of the sampled units (the figures their documents were generated from) as a census
+    extract the census loader reads for scopes other than Shenzhen (its name says SYNTHETIC, so
+    every figure from it is flagged synthetic and the release is labelled sample). Replaces a
+    previous such file of this command; never touches other files of the folder."""
+    folder = Path(out) / "census" / "national"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob(CENSUS_EXTRACT_PREFIX + "*.csv"):
+        old.unlink()
+    path = folder / f"{CENSUS_EXTRACT_PREFIX}{scope.slug if scope is not None else 'national'}.csv"
+    extract = pd.DataFrame({
+        "区划代码": units["unit_code"].astype(str), "乡镇街道": units["unit_name"].astype(str),
+        "常住人口": units["population_2020"].astype("int64"), "面积": units["area_km2"],
+    })
+    tmp = path.with_suffix(".csv.tmp")
+    extract.to_csv(tmp, index=False, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
 def generate_national(out: Path, n_units: int, years: list[int], seed: int = 2026, workers: int | None = None,
                       chunk_units: int = CHUNK_UNITS, progress: Callable[[str], None] | None = None,
                       reference: Path | None = None, scope=None, unit_codes: list[str] | None = None) -> NationalCorpus:
@@ -333,6 +359,7 @@ def generate_national(out: Path, n_units: int, years: list[int], seed: int = 202
     units_out["area_km2"] = [f["area_km2"] for f in facts]
     units_out["is_synthetic"] = True
     units_out.to_csv(stage / "truth" / "units.csv", index=False, encoding="utf-8")
+    write_census_extract(out, units_out, scope)
     (stage / "truth" / "corpus.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     for part in ("documents", "truth"):
         final = out / part

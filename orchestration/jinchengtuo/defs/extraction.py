@@ -34,7 +34,12 @@ def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     if engine.kind == "dask":  # JCT_ENGINE=dask: the cluster reads, the lake holds the rows (engine/distributed.py)
         yield from _raw_documents_on_dask(context, warehouse, config, engine, root)
         return
-    streets = StreetDirectory.load(paths.reference_dir() / "streets.csv")
+    if paths.scope().is_shenzhen:
+        streets = StreetDirectory.load(paths.reference_dir() / "streets.csv")
+    else:  # another scope: issuers attributed against the national directory (as on the dask engine)
+        from jinchengtuo.reference.national import NationalDirectory
+
+        streets = NationalDirectory.load(paths.reference_dir() / "national")
     if root.is_dir():
         from jinchengtuo.documents import extract_corpus
 
