@@ -11,7 +11,11 @@
     }
 
 Each expectation's `meta.severity` is `error` (blocking) or `warning` (recorded and shown, never
-blocks). What an error blocks is the suite's `scope`:
+blocks). Facts of the Shenzhen scope (reference/scope.py, JCT_SCOPE) are marked on the
+expectation: `meta.shenzhen_only: true` (its 74 streets, 4403 codes, ten districts, a census row
+for every street) applies in the Shenzhen scope only; `meta.units_in_scope: true` has its 74
+(`value`, `min_value`, `max_value`) replaced, in another scope, by the number of units the scope
+scores. In the Shenzhen scope every suite is as written. What an error blocks is the suite's `scope`:
   "all"   the release of the whole warehouse (a Dagster blocking check failing with ERROR);
   "year"  the publication of the years its failing rows belong to (the data must have a `year`
           column); the warehouse is still released and the other years are published.
@@ -88,10 +92,29 @@ def load_suite(path: Path) -> Suite:
         if severity not in SEVERITIES:
             raise ValueError(f"{path}: expectation {i} ({e['type']}): severity must be one of {', '.join(SEVERITIES)} (got {severity!r})")
     return Suite(
-        name=data["name"], layer=path.parent.name, asset=meta["asset"], expectations=data["expectations"],
+        name=data["name"], layer=path.parent.name, asset=meta["asset"], expectations=_for_scope(data["expectations"]),
         table=meta.get("table"), query=meta.get("query"), row_key=meta.get("row_key", []),
         description=meta.get("description", ""), scope=meta["scope"], path=path,
     )
+
+
+def _for_scope(expectations: list[dict]) -> list[dict]:
+    """The expectations as they apply in this process's scope (see the module doc)."""
+    from jinchengtuo.reference.scope import Scope
+
+    scope = Scope.from_env()
+    if scope.is_shenzhen or not any(e.get("meta", {}).get(k) for e in expectations for k in ("shenzhen_only", "units_in_scope")):
+        return expectations
+    n_units = len(scope.units(config.reference_dir()))
+    kept = []
+    for e in expectations:
+        meta = e.get("meta", {})
+        if meta.get("shenzhen_only"):
+            continue
+        if meta.get("units_in_scope"):
+            e = {**e, "kwargs": {k: (n_units if k in ("value", "min_value", "max_value") and v == 74 else v) for k, v in e["kwargs"].items()}}
+        kept.append(e)
+    return kept
 
 
 def load_suites(directory: Path | None = None) -> list[Suite]:
