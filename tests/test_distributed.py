@@ -97,7 +97,7 @@ def extracted(small_corpus, cluster, tmp_path_factory):
     from jinchengtuo.warehouse import lake
 
     snapshot = lake.new_snapshot(tmp_path_factory.mktemp("lake"), "run-1")
-    cache = small_corpus.parent / "extraction"  # JCT_CACHE/extraction: the Dagster runs below read what the workers cached
+    cache = small_corpus.parent / "extraction"  # a cache of its own (the Dagster runs below use JCT_CACHE/extraction/<directory>)
     with connect(str(cluster)) as client:
         stats = extract_to_lake(small_corpus, snapshot, client=client, directory="shenzhen", batch_size=4, cache_dir=cache)
     pool = extract_corpus(small_corpus, streets=StreetDirectory.load(config.reference_dir() / "streets.csv"), workers=2)

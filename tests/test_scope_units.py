@@ -298,3 +298,31 @@ def test_a_name_the_places_do_not_single_out_is_not_attributed():
     directory = NationalDirectory.load()
     assert directory.find_mentions("市中区永安镇人民政府") == []  # 市中区 of 枣庄 and of 内江 both have one
     assert directory.find_mentions("城关镇人民政府2022年度部门决算") == []
+
+
+def test_the_extraction_cache_is_kept_per_unit_directory(tmp_path, monkeypatch):
+    """The same bytes attributed against another directory (another scope, an edited streets.csv)
+    are read again: a cached result never carries another directory's attribution."""
+    import shutil
+
+    from jinchengtuo import config
+    from jinchengtuo.defs.extraction import ExtractionConfig, _cache_dir
+
+    sources = tmp_path / "sources"
+    shutil.copytree(config.reference_dir(), sources / "reference")
+    monkeypatch.setenv("JCT_SOURCES", str(sources))
+    monkeypatch.setenv("JCT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("JCT_SCOPE", "shenzhen")
+    shenzhen = _cache_dir(ExtractionConfig())
+    assert shenzhen == _cache_dir(ExtractionConfig())  # stable while nothing changes
+    assert shenzhen.parent == tmp_path / "cache" / "extraction"
+    monkeypatch.setenv("JCT_SCOPE", "national")
+    national = _cache_dir(ExtractionConfig())
+    monkeypatch.setenv("JCT_SCOPE", "4404")
+    zhuhai = _cache_dir(ExtractionConfig())
+    assert len({shenzhen, national}) == 2 and zhuhai.parent == national.parent
+    monkeypatch.setenv("JCT_SCOPE", "shenzhen")
+    streets = sources / "reference" / "streets.csv"
+    streets.write_text(streets.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert _cache_dir(ExtractionConfig()) != shenzhen  # the directory changed: its attributions are read again
+    assert _cache_dir(ExtractionConfig(use_cache=False)) is None

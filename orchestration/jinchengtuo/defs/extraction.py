@@ -20,6 +20,24 @@ class ExtractionConfig(dg.Config):
     use_cache: bool = True
 
 
+def _cache_dir(config: ExtractionConfig):
+    """The extraction cache of the unit directory documents are attributed against: the same bytes
+    read against another directory (another JCT_SCOPE, an edited streets.csv) are attributed anew,
+    so a cached result never carries a stale attribution. None when the cache is off."""
+    import hashlib
+
+    if not config.use_cache:
+        return None
+    ref = paths.reference_dir()
+    files = [ref / "streets.csv"] if paths.scope().is_shenzhen else sorted((ref / "national").glob("*.csv"))
+    h = hashlib.sha256(paths.scope().directory_name.encode())
+    for f in files:
+        if f.is_file():
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    return paths.cache_dir() / "extraction" / f"{paths.scope().directory_name}-{h.hexdigest()[:12]}"
+
+
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(["raw", "document"], description="Every file seen under sources/documents/, identified from its content, with status and reason.", group_name="sources", kinds={"duckdb"}, deps=[dg.AssetKey(["raw", "street"])]),
@@ -47,7 +65,7 @@ def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         result = extract_corpus(
             root,
             streets=streets,
-            cache_dir=paths.cache_dir() / "extraction" if config.use_cache else None,
+            cache_dir=_cache_dir(config),
             workers=config.workers or os.cpu_count() or 1,
         )
         documents, values, issues = result.documents, result.values, result.issues
@@ -92,7 +110,7 @@ def _raw_documents_on_dask(context, warehouse: WarehouseResource, config: Extrac
         context.log.info(f"progress: reading the documents under {root} on Dask ({where}) into {snapshot} …")
         with connect(engine.scheduler, workers=config.workers or os.cpu_count() or 1) as client:
             stats = extract_to_lake(root, snapshot, client=client, directory=directory, reference_dir=paths.reference_dir(),
-                                    cache_dir=paths.cache_dir() / "extraction" if config.use_cache else None,
+                                    cache_dir=_cache_dir(config),
                                     batch_size=engine.batch_size, log=context.log.info)
     else:
         context.log.warning(f"no documents folder at {root}: the warehouse is built from reference and census data only")
