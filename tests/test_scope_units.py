@@ -326,3 +326,15 @@ def test_the_extraction_cache_is_kept_per_unit_directory(tmp_path, monkeypatch):
     streets.write_text(streets.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert _cache_dir(ExtractionConfig()) != shenzhen  # the directory changed: its attributions are read again
     assert _cache_dir(ExtractionConfig(use_cache=False)) is None
+
+
+def test_a_scope_change_is_a_change_of_the_refresh_inputs(monkeypatch):
+    """`jinchengtuo refresh` skips a run whose inputs fingerprint is the released one: the scope is
+    one of those inputs, so switching JCT_SCOPE on the same warehouse rebuilds it."""
+    from jinchengtuo.warehouse.fingerprint import inputs_fingerprint
+
+    monkeypatch.setenv("JCT_SCOPE", "shenzhen")
+    shenzhen = inputs_fingerprint()
+    assert inputs_fingerprint() == shenzhen
+    monkeypatch.setenv("JCT_SCOPE", "4404")
+    assert inputs_fingerprint() != shenzhen

@@ -27,6 +27,7 @@ def _walk(root: Path):
 def inputs_fingerprint(method: str = "") -> str:
     """`method`: the scoring options of the run (dbt vars), part of what the result depends on."""
     h = hashlib.sha256(f"M|{method}\n".encode())
+    h.update(f"U|{config.scope().slug}\n".encode())  # the units observed (JCT_SCOPE): another scope is another warehouse
     sources = config.sources_dir()
     if sources.is_dir():
         for p in _walk(sources):
