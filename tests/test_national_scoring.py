@@ -33,7 +33,7 @@ def national_build(tmp_path_factory):
 
     base = tmp_path_factory.mktemp("natscore")
     sources = base / "sources"
-    generate_national(sources, 30, [2021], seed=5, workers=1, scope=Scope.parse(SCOPE))
+    generate_national(sources, 30, [2021], seed=5, workers=1, scope=Scope.parse(SCOPE), mix="full")
     shutil.copytree(ROOT / "sources" / "reference", sources / "reference")
     env = {**os.environ, "JCT_SCOPE": SCOPE, "JCT_SOURCES": str(sources), "JCT_WAREHOUSE": str(base / "wh" / "jct.duckdb"),
            "JCT_REPORTS": str(base / "reports"), "JCT_CACHE": str(base / "cache"), "DBT_TARGET_PATH": str(base / "target"),
@@ -71,13 +71,18 @@ def test_scored_and_peer_ranked_and_labelled_sample(national_build):
         scores = con.execute("select street_code, n_indicators_with_own_data, n_counting_documents, composite_score, rank_status "
                              "from marts.fct_composite_score where year = 2021").df()
         docs = {r[0] for r in con.execute("select distinct street_code from raw.document where street_code is not null").fetchall()}
-        peers = con.execute("select unit_code, peer_kind, peer_level, peer_group, n_units_in_group from marts.fct_peer_rank where year = 2021").df()
+        peers = con.execute("select unit_code, peer_kind, peer_level, peer_group, rank, n_in_group, n_units_in_group "
+                            "from marts.fct_peer_rank where year = 2021").df()
     assert release == [(2021, True, True, True, "示例数据 SAMPLE DATA")]
     assert pop == (31, 25)  # 2021 carries the synthetic 2020 figure (no district table outside Shenzhen)
     assert len(scores) == 31 and len(docs) >= 20
     assert (scores.loc[scores["street_code"].isin(docs), "n_indicators_with_own_data"] > 0).all()
-    # the light national mix stays below the own-data gate (50% of the framework): nobody ranked
-    assert scores["composite_score"].isna().all() and set(scores["rank_status"]) == {"insufficient_data"}
+    # the full national mix (final accounts, disclosure, rule-of-law report, work summary) passes the
+    # own-data gate for the units with documents; the units without documents have no score
+    ranked = scores.dropna(subset=["composite_score"])
+    assert len(ranked) >= 20 and set(ranked["street_code"]) <= docs
+    assert set(scores.loc[~scores["street_code"].isin(docs), "rank_status"]) == {"insufficient_data"}
+    assert scores.loc[~scores["street_code"].isin(docs), "composite_score"].isna().all()
     assert len(peers) == 31 * 3 and set(peers["peer_level"]) == {"city", "province", "national"}
     city = peers.loc[peers["peer_level"] == "city"]
     units = national_build["units"]
@@ -85,6 +90,10 @@ def test_scored_and_peer_ranked_and_labelled_sample(national_build):
         groups = set(city.loc[city["peer_kind"] == kind, "peer_group"])
         assert groups == {f"{kind}:city:4404"}
         assert (city.loc[city["peer_kind"] == kind, "n_units_in_group"] == int((units["peer_kind"] == kind).sum())).all()
+    # streets and towns are ranked apart: in every group the ranks of its scored units run from 1
+    for group, g in peers.dropna(subset=["rank"]).groupby("peer_group"):
+        assert g["rank"].min() == 1 and g["rank"].max() <= len(g) and (g["n_in_group"] == len(g)).all(), group
+    assert {"street", "town"} <= set(peers.dropna(subset=["rank"])["peer_kind"])
 
 
 def test_suites_follow_the_scope(monkeypatch):

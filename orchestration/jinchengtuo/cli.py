@@ -268,6 +268,9 @@ def sample_corpus(
                               "disclosure reports, DIR/documents/<year>/<province>/<county>/<unit>/…) or province/city "
                               "codes (44,3301: N units drawn among theirs)."),
     units: int = typer.Option(1000, "--units", help="With --scope national: how many units to draw (seeded)."),
+    mix: str = typer.Option("light", "--mix", help="With --scope national: light (final accounts and disclosure reports; "
+                            "too few indicators for a unit to pass the coverage gates, so nothing is ranked) or full "
+                            "(plus rule-of-law reports and work summaries: units are scored and ranked)."),
 ) -> None:
     """Write the sample document corpus (synthetic documents of every street, year and type, with
     the mess of real folders) and its ground truth."""
@@ -289,7 +292,9 @@ def sample_corpus(
             raise typer.BadParameter(str(exc))
         if units < 1:
             raise typer.BadParameter("--units must be at least 1")
-        national = generate_national(out, units, year_list, seed=seed, workers=workers, scope=parsed,
+        if mix not in ("light", "full"):
+            raise typer.BadParameter(f"--mix {mix!r}: use light or full")
+        national = generate_national(out, units, year_list, seed=seed, workers=workers, scope=parsed, mix=mix,
                                      progress=lambda m: typer.echo(m, err=True))
         typer.echo(f"national sample corpus: {national.n_units} units, {national.n_files} files, {national.n_values} figures, "
                    f"years {year_list[0]}–{year_list[-1]}, seed {seed}, {national.seconds:.1f} s "

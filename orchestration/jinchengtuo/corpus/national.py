@@ -60,7 +60,12 @@ from jinchengtuo.reference.scope import national_units
 from jinchengtuo.reference.streets import Street
 
 GENERATOR_VERSION = "national-1"
-DOC_TYPES = ("final_accounts", "info_disclosure")
+DOC_TYPES = ("final_accounts", "info_disclosure")  # the light mix (the default)
+# the mixes a national corpus can have: `light` (final accounts and disclosure reports, the issue's
+# lighter mix) or `full` (plus the rule-of-law report and the work summary, whose prose figures the
+# framework's other indicators read: with the light mix a unit has own data for about 7 of the 26
+# scored indicators, below the street coverage gate, so no unit is ranked)
+MIXES = {"light": DOC_TYPES, "full": DOC_TYPES + ("rule_of_law", "work_summary")}
 # (format, weight) per document type. Rendering costs (wall time, one process on the loaded 2-core
 # machine): a final account 6 ms as HTML, 135 ms as PDF, 0.3–2 s as DOCX (python-docx's cell lookup
 # is quadratic in a table's cells); a disclosure report ~10 ms as HTML, 40 ms as PDF, ~2 s as DOCX.
@@ -69,6 +74,8 @@ DOC_TYPES = ("final_accounts", "info_disclosure")
 FORMATS = {
     "final_accounts": (("html", 0.80), ("pdf", 0.20)),
     "info_disclosure": (("html", 0.90), ("pdf", 0.10)),
+    "rule_of_law": (("html", 0.90), ("pdf", 0.10)),
+    "work_summary": (("html", 0.90), ("pdf", 0.10)),
 }
 CHUNK_UNITS = 20
 # a name the directories can find in a text (reference/national.py UNIT_SUFFIXES, _MAX_NAME)
@@ -189,7 +196,9 @@ def _fmt(doc_type: str, r: random.Random) -> str:
 
 def _render_chunk(task: tuple) -> tuple[list[dict], list[dict], int]:
     """Build and write every document of a chunk of units; return its truth (files, values)."""
-    rows, years, seed, stage_docs, name_counts, siblings, county_pairs = task
+    rows, years, seed, stage_docs, name_counts, siblings, county_pairs, doc_types = task
+    build = {"final_accounts": builders.final_accounts, "info_disclosure": builders.info_disclosure,
+             "rule_of_law": builders.rule_of_law, "work_summary": builders.work_summary}
     units = [_as_unit(row, name_counts, siblings, county_pairs) for row in rows]
     census = {u.street_code: _census(u, seed) for u in units}
     model = build_model(units, census, {}, list(years), seed)
@@ -203,7 +212,7 @@ def _render_chunk(task: tuple) -> tuple[list[dict], list[dict], int]:
             r = random.Random(f"national-plan|{seed}|{unit.street_code}|{year}")
             folder = f"{year}/{row['province_code']}/{row['county_code']}/{unit.street_code}"
             taken: set[str] = set()
-            for doc_type in DOC_TYPES:
+            for doc_type in doc_types:
                 fmt = _fmt(doc_type, r)
                 charset = "gbk" if r.random() < 0.2 else "utf-8"
                 skin = r.choice(["gov_a", "gov_b"])
@@ -214,7 +223,7 @@ def _render_chunk(task: tuple) -> tuple[list[dict], list[dict], int]:
                 taken.add(name)
                 rel = f"{folder}/{name}"
                 rd = random.Random(f"doc|{seed}|{unit.street_code}|{year}|{doc_type}|0")
-                built = (builders.final_accounts(sy, rd) if doc_type == "final_accounts" else builders.info_disclosure(sy, rd))
+                built = build[doc_type](sy, rd)
                 families = built.families if fmt == "html" else [f for f in built.families if f not in HTML_ONLY]
                 if fmt == "html":
                     data = to_html(built.doc, charset=charset, skin=skin)
@@ -278,10 +287,14 @@ def write_census_extract(out: Path, units: pd.DataFrame, scope=None) -> Path:
 
 def generate_national(out: Path, n_units: int, years: list[int], seed: int = 2026, workers: int | None = None,
                       chunk_units: int = CHUNK_UNITS, progress: Callable[[str], None] | None = None,
-                      reference: Path | None = None, scope=None, unit_codes: list[str] | None = None) -> NationalCorpus:
+                      reference: Path | None = None, scope=None, unit_codes: list[str] | None = None,
+                      mix: str = "light") -> NationalCorpus:
     """Write DIR/documents and DIR/truth for `n_units` sampled units (replacing a previous
     generated corpus there atomically); see the module doc. `unit_codes`: exactly these units
-    instead of a sample (n_units is then ignored)."""
+    instead of a sample (n_units is then ignored). `mix`: light or full (MIXES)."""
+    if mix not in MIXES:
+        raise ValueError(f"mix {mix!r} is not one of {', '.join(MIXES)}")
+    doc_types = MIXES[mix]
     t0 = time.perf_counter()
     out = Path(out)
     years = sorted(set(years))
@@ -309,7 +322,8 @@ def generate_national(out: Path, n_units: int, years: list[int], seed: int = 202
     chunks = [rows[i:i + chunk_units] for i in range(0, len(rows), chunk_units)]
     tasks = [(chunk, tuple(years), seed, str(stage / "documents"), {r["unit_name"]: name_counts[r["unit_name"]] for r in chunk},
               {r["county_code"]: siblings[r["county_code"]] for r in chunk},
-              {r["county_name"] + "|" + r["unit_name"]: pair_counts[r["county_name"] + "|" + r["unit_name"]] for r in chunk})
+              {r["county_name"] + "|" + r["unit_name"]: pair_counts[r["county_name"] + "|" + r["unit_name"]] for r in chunk},
+              doc_types)
              for chunk in chunks]
     workers = workers or min(os.cpu_count() or 1, 8)
     result = NationalCorpus(n_units=len(rows), statuses={})
@@ -349,7 +363,7 @@ def generate_national(out: Path, n_units: int, years: list[int], seed: int = 202
     meta = {"generator_version": GENERATOR_VERSION, "scope": scope.spec if scope is not None else "national", "seed": seed, "years": years,
             "n_units": len(rows), "n_files": result.n_files, "n_values": result.n_values, "synthetic": True,
             "layout": "documents/<year>/<province_code>/<county_code>/<unit_code>/<file name>",
-            "doc_types": list(DOC_TYPES), "formats": {k: dict(v) for k, v in FORMATS.items()},
+            "mix": mix, "doc_types": list(doc_types), "formats": {k: dict(FORMATS[k]) for k in doc_types},
             "units": [r["unit_code"] for r in rows],
             "note": "Generated sample documents: figures come from a model, not from real township offices."}
     # the sampled units with the synthetic 2020 population and area their documents were generated from
