@@ -194,6 +194,13 @@ def _fmt(doc_type: str, r: random.Random) -> str:
     return r.choices([f for f, _ in options], [w for _, w in options])[0]
 
 
+def _worker_init() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which terminates the pool
+
+
 def _render_chunk(task: tuple) -> tuple[list[dict], list[dict], int]:
     """Build and write every document of a chunk of units; return its truth (files, values)."""
     rows, years, seed, stage_docs, name_counts, siblings, county_pairs, doc_types = task
@@ -354,9 +361,20 @@ def generate_national(out: Path, n_units: int, years: list[int], seed: int = 202
         if workers > 1 and len(tasks) > 1:
             # spawn-free fork context: the workers inherit the imported modules; imap keeps chunk order
             # and holds only the chunks finished ahead of the one being written
-            with get_context("fork").Pool(workers, maxtasksperchild=200) as pool:
+            # closed and joined, not terminated: Pool.__exit__ terminates its workers, and a worker
+            # killed while it holds the task queue's lock leaves the other one waiting for it forever
+            # (seen under pytest-xdist, whose forked workers inherit a SIGTERM handler); the
+            # workers get the default SIGTERM back (_worker_init)
+            pool = get_context("fork").Pool(workers, initializer=_worker_init, maxtasksperchild=200)
+            try:
                 for task, res in zip(tasks, pool.imap(_render_chunk, tasks, chunksize=1)):
                     take(res, len(task[0]))
+                pool.close()
+            except BaseException:
+                pool.terminate()
+                raise
+            finally:
+                pool.join()
         else:
             for task in tasks:
                 take(_render_chunk(task), len(task[0]))
