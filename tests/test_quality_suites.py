@@ -145,3 +145,24 @@ def test_data_docs_site_latest_pointer_and_pruning(tmp_path):
     assert "run-c/index.html" in (tmp_path / "quality" / "latest" / "index.html").read_text()
     with pytest.raises(ValueError, match="cannot name a data docs folder"):
         docs.run_docs_dir("../x", tmp_path)
+
+
+def test_rank_interval_suite_accepts_a_mean_outside_a_collapsed_interval():
+    """A street at rank 74 in 99.9% of the runs and higher in a few has p05 = p95 = 74 and a mean
+    of 73.9988: a valid interval (the sample's 2020 was once blocked on it); a disordered one fails."""
+    import duckdb
+
+    suite = next(s for s in load_suites() if s.name == "fct_rank_uncertainty")
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute("""create table marts.fct_composite_score as select * from (values
+        (2020, '440306018', '西乡街道', true, 74, 74, 'jct-2026.2'),
+        (2020, '440306001', '新安街道', true, 1, 74, 'jct-2026.2')) t(year, street_code, street_name, is_ranked, rank, n_ranked, methodology_version)""")
+    con.execute("""create table marts.fct_rank_uncertainty as select * from (values
+        (2020, '440306018', 74, 74.0, 74, 74, 73.9988, 74, 4000, 'jct-2026.2'),
+        (2020, '440306001', 1, 2.0, 1, 3, 2.1, 74, 4000, 'jct-2026.2')) t(year, street_code, nominal_rank, median_rank, rank_p05, rank_p95, rank_mean, n_ranked, n_runs, methodology_version)""")
+    assert run_suite(suite, con.execute(suite.sql).df()).passed
+    con.execute("update marts.fct_rank_uncertainty set median_rank = 4.0 where street_code = '440306001'")  # median above p95
+    bad = run_suite(suite, con.execute(suite.sql).df())
+    assert not bad.passed
+    assert [r["street_code"] for o in bad.failures for r in o.failing_rows] == ["440306001"]
