@@ -81,21 +81,26 @@ def _sha256(path: Path) -> str:
 def _read_table(path: Path) -> pd.DataFrame:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return pd.read_excel(path, dtype=str, header=None)
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode_text(path.read_bytes())
+    if text is None:
         raise CensusError([LoadIssue(path.name, None, "error", "encoding", "not readable as UTF-8 or GBK/GB18030 text")])
     from io import StringIO
 
     return pd.read_csv(StringIO(text), dtype=str, header=None, keep_default_na=False)
 
 
-def _number(value: object) -> float | None:
+def decode_text(raw: bytes) -> str | None:
+    """A CSV's text: UTF-8 (with or without BOM), else GBK/GB18030 as Excel saves it; None when neither."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def cell_number(value: object) -> float | None:
+    """A table cell as a number (thousands separators, full-width digits, a trailing %); None when blank."""
     if value is None:
         return None
     text = str(value).strip().replace(",", "").replace("，", "").replace("％", "%")
@@ -162,7 +167,7 @@ def read_census_file(path: Path, streets: StreetDirectory, display_name: str | N
         bad = False
         for col in ("population", "households", "area_km2", *PCT_COLUMNS):
             try:
-                rec[col] = _number(cells.get(col))
+                rec[col] = cell_number(cells.get(col))
             except ValueError as exc:
                 issues.append(LoadIssue(name, row_no, "error", "not_a_number", f"{col}: {exc}"))
                 bad = True
@@ -217,7 +222,7 @@ def _read_district_population(path: Path) -> tuple[pd.DataFrame, list[LoadIssue]
     for i, r in df.iterrows():
         row_no = int(i) + 2
         try:
-            year, pop = int(r["year"]), _number(r["population"])
+            year, pop = int(r["year"]), cell_number(r["population"])
         except ValueError as exc:
             issues.append(LoadIssue(path.name, row_no, "error", "not_a_number", str(exc)))
             continue

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from jinchengtuo.census.loader import cell_number, decode_text
 from jinchengtuo.reference.streets import StreetDirectory, normalise_name
 
 MIN_PUBLISHABLE_N = 100  # respondents below which a satisfaction share is not published (MOE > ±9.8 points)
@@ -127,30 +128,17 @@ class SurveyLoad:
 def _read_table(path: Path) -> pd.DataFrame:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return pd.read_excel(path, dtype=str, header=None, keep_default_na=False)
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode_text(path.read_bytes())
+    if text is None:
         raise ValueError("not readable as UTF-8 or GBK/GB18030 text")
     return pd.read_csv(StringIO(text), dtype=str, header=None, keep_default_na=False)
 
 
 def _number(value: object) -> float | None:
+    """The census reader's cell number, with white space allowed before the percent sign ("12 %")."""
     if value is None:
         return None
-    text = str(value).strip().replace(",", "").replace("，", "").replace("％", "%")
-    if text in ("", "-", "—", "/", "nan", "NaN", "None"):
-        return None
-    text = text.translate(str.maketrans("０１２３４５６７８９．－", "0123456789.-"))
-    pct = text.endswith("%")
-    text = text.rstrip("%").strip()
-    if not re.fullmatch(r"-?\d+(\.\d+)?", text):
-        raise ValueError(f"{value!r} is not a number")
-    return float(text) if not pct else float(text)
+    return cell_number(re.sub(r"\s+(?=[%％]+\s*$)", "", str(value)))
 
 
 def _flag(value: object) -> bool:
