@@ -385,15 +385,7 @@ def generate(out: Path, years: list[int] | None = None, seed: int = 2026, worker
             "n_values": len(corpus.values), "synthetic": True, "not_published": gaps,
             "note": "Generated sample documents: figures come from a model, not from real street offices."}
     (stage / "truth" / "corpus.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    # swap in: documents/ and truth/ replaced together (old ones moved aside first, then removed)
-    for part in ("documents", "truth"):
-        final = out / part
-        if final.exists():
-            old = out / f".{part}.old.{os.getpid()}"
-            os.replace(final, old)
-            shutil.rmtree(old)
-        os.replace(stage / part, final)
-    shutil.rmtree(stage)
+    swap_in(stage, out)
     return corpus
 
 
@@ -408,3 +400,16 @@ def is_generated(out: Path) -> bool:
 
 def as_dict(plan: FilePlan) -> dict:
     return asdict(plan)
+
+
+def swap_in(stage: Path, out: Path) -> None:
+    """Replace out/documents and out/truth by the staged ones together (the old ones moved aside
+    first, then removed), then remove the stage."""
+    for part in ("documents", "truth"):
+        final = out / part
+        if final.exists():
+            old = out / f".{part}.old.{os.getpid()}"
+            os.replace(final, old)
+            shutil.rmtree(old)
+        os.replace(stage / part, final)
+    shutil.rmtree(stage)

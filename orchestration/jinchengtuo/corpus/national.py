@@ -53,7 +53,7 @@ import pandas as pd
 from jinchengtuo.corpus import documents as builders
 from jinchengtuo.corpus.families import HTML_ONLY, is_held_out
 from jinchengtuo.corpus.families import ordered as ordered_families
-from jinchengtuo.corpus.generate import FIELD_UNITS, _expected, _file_name, FilePlan
+from jinchengtuo.corpus.generate import FIELD_UNITS, _expected, _file_name, FilePlan, swap_in
 from jinchengtuo.corpus.model import build_model
 from jinchengtuo.corpus.render import to_docx, to_html, to_pdf
 from jinchengtuo.reference.scope import national_units
@@ -393,14 +393,7 @@ def generate_national(out: Path, n_units: int, years: list[int], seed: int = 202
     units_out.to_csv(stage / "truth" / "units.csv", index=False, encoding="utf-8")
     write_census_extract(out, units_out, scope)
     (stage / "truth" / "corpus.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    for part in ("documents", "truth"):
-        final = out / part
-        if final.exists():
-            old = out / f".{part}.old.{os.getpid()}"
-            os.replace(final, old)
-            shutil.rmtree(old)
-        os.replace(stage / part, final)
-    shutil.rmtree(stage)
+    swap_in(stage, out)
     result.seconds = time.perf_counter() - t0
     return result
 
