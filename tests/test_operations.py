@@ -19,6 +19,7 @@ import dagster as dg
 import pytest
 
 from jinchengtuo import config
+from jinchengtuo.refresh import INITIALISED_MARK
 
 BIN = Path(sys.executable).parent
 RAW_REFERENCE = {dg.AssetKey(["raw", "street"]), dg.AssetKey(["raw", "district"])}
@@ -88,7 +89,7 @@ def test_a_sigkilled_refresh_blocks_nothing(world):
     try:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and proc.poll() is None:
-            if (home / "history").exists():
+            if (home / INITIALISED_MARK).exists():  # its storage is created: opening it now races nothing
                 instance = _instance(home)
                 runs = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
                 if runs and instance.get_records_for_run(runs[0].run_id, of_type=dg.DagsterEventType.STEP_SUCCESS).records:
@@ -257,3 +258,26 @@ def test_a_revision_says_which_part_of_its_inputs_changed():
     assert changes["inputs_changed"] == ["quality results"]
     assert "inputs changed: quality results" in changes["summary"]
     assert "inputs_changed" not in _changes(previous, None, data, [{"source_path": "a.pdf"}])
+
+
+def test_processes_opening_a_fresh_home_at_once_create_its_storage_once(tmp_path):
+    """A refresh and a reader opening a new home together must not both stamp the schema (CI once
+    saw "alembic_version has more than one head" from exactly that race)."""
+    env = {**{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}, "JCT_WAREHOUSE": str(tmp_path / "w.duckdb")}
+    code = ("import time, sys; t = float(sys.argv[1])\n"
+            "from jinchengtuo.refresh import ensure_dagster_home; import dagster as dg\n"
+            "from dagster._core.instance.ref import InstanceRef\n"
+            "assert time.time() < t, 'started too late to race'\n"
+            "while time.time() < t: time.sleep(0.001)\n"
+            "ensure_dagster_home(); i = dg.DagsterInstance.get(); i.get_runs(); i.dispose()")
+    start = time.time() + 20  # imported in every process first, then all four go at this instant
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(start)], env=env, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, "\n".join(errors)
+    home = tmp_path / "w.dagster_home"
+    assert (home / INITIALISED_MARK).exists()
+    instance = _instance(home)
+    try:
+        assert instance.get_runs() == []
+    finally:
+        instance.dispose()

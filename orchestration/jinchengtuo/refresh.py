@@ -40,7 +40,35 @@ def ensure_dagster_home() -> str:
             tmp = target.with_name(".dagster.yaml.tmp")
             tmp.write_text(shipped, encoding="utf-8")
             os.replace(tmp, target)
+    _initialise_storage(Path(home))
     return home
+
+
+INITIALISED_MARK = ".jinchengtuo-storage-ready"
+
+
+def _initialise_storage(home: Path) -> None:
+    """Create the instance's SQLite storage once, under an exclusive lock.
+
+    Two processes that open a fresh home at the same moment (a refresh and `doctor`, the UI, a
+    test polling the run) would each create the databases and stamp their schema version: the
+    version table then has two heads and every later open fails. Whoever comes first creates
+    and stamps them while holding the lock; the mark file says it is done, so later calls cost
+    one stat."""
+    mark = home / INITIALISED_MARK
+    if mark.exists():
+        return
+    import fcntl
+
+    from dagster._core.instance.ref import InstanceRef
+
+    with open(home / ".storage.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if mark.exists():
+            return
+        instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
+        instance.dispose()
+        mark.write_text(f"storage created by pid {os.getpid()}\n", encoding="utf-8")
 
 
 def _process_started(pid: int) -> str | None:
