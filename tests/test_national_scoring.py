@@ -35,12 +35,12 @@ def national_build(tmp_path_factory):
     sources = base / "sources"
     generate_national(sources, 30, [2021], seed=5, workers=1, scope=Scope.parse(SCOPE), mix="full")
     shutil.copytree(ROOT / "sources" / "reference", sources / "reference")
-    env = {**os.environ, "JCT_SCOPE": SCOPE, "JCT_SOURCES": str(sources), "JCT_WAREHOUSE": str(base / "wh" / "jct.duckdb"),
+    env = {**os.environ, "JCT_SOURCES": str(sources), "JCT_WAREHOUSE": str(base / "wh" / "jct.duckdb"),
            "JCT_REPORTS": str(base / "reports"), "JCT_CACHE": str(base / "cache"), "DBT_TARGET_PATH": str(base / "target"),
            "DBT_LOG_PATH": str(base / "dbtlogs")}
-    for name in ("DAGSTER_HOME", "JCT_ENGINE", "JCT_DASK_SCHEDULER"):
+    for name in ("DAGSTER_HOME", "JCT_ENGINE", "JCT_DASK_SCHEDULER", "JCT_SCOPE"):
         env.pop(name, None)
-    proc = subprocess.run([str(Path(sys.executable).parent / "jinchengtuo"), "refresh", "--force"], env=env,
+    proc = subprocess.run([str(Path(sys.executable).parent / "jinchengtuo"), "refresh", "--force", "--scope", SCOPE], env=env,
                           capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return {"sources": sources, "warehouse": base / "wh" / "jct.duckdb", "units": Scope.parse(SCOPE).units(sources / "reference"),

@@ -83,6 +83,20 @@ def test_a_scope_that_names_nothing_is_refused(bad, reason):
         Scope.parse(bad)
 
 
+def test_refresh_refuses_a_scope_that_names_nothing_before_it_runs(tmp_path, monkeypatch):
+    """`refresh --scope` is parsed before anything is built: a bad scope (flag or JCT_SCOPE) exits 2 naming it."""
+    from jinchengtuo.cli import app
+
+    monkeypatch.setenv("JCT_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    monkeypatch.delenv("JCT_SCOPE", raising=False)
+    result = CliRunner().invoke(app, ["refresh", "--scope", "99"])
+    assert result.exit_code == 2 and "--scope: scope '99': no township-level unit" in result.output, result.output
+    monkeypatch.setenv("JCT_SCOPE", "火星市")
+    result = CliRunner().invoke(app, ["refresh"])
+    assert result.exit_code == 2 and "JCT_SCOPE: scope '火星市'" in result.output, result.output
+    assert not (tmp_path / "w.duckdb").exists() and not (tmp_path / "w.dagster_home").exists()
+
+
 def test_unit_kinds_from_the_name_then_the_code():
     assert unit_kind("园岭街道", "440304002") == "street"
     assert unit_kind("南磨房地区", "110105016") == "street"  # Beijing's 地区 offices: code 0xx

@@ -39,6 +39,9 @@ def refresh(
     imputation: Optional[str] = typer.Option(None, help=_option_help("imputation")),
     option: Optional[list[str]] = typer.Option(None, "--option", "-o", metavar="NAME=VALUE", help=_option_help(None)),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Dagster's and dbt's full log instead of the short progress display."),
+    scope: Optional[str] = typer.Option(None, "--scope", help="The units observed (default: JCT_SCOPE, else shenzhen): shenzhen (the 74 "
+                                        "streets), national (41,352 township-level units) or province/city/county codes or names "
+                                        "(44,4404 or 珠海市). Give another scope its own JCT_WAREHOUSE/JCT_REPORTS."),
 ) -> None:
     """Run the annual refresh job (the same job the schedule runs): load, extract, build, check, release, publish.
 
@@ -46,8 +49,17 @@ def refresh(
     so that they hold no pool. Ends with a summary per year and per document."""
     from jinchengtuo.refresh import ensure_dagster_home, format_summary, run_refresh_with_summary, up_to_date
 
+    from jinchengtuo.reference.scope import ENV, Scope, ScopeError
+
+    try:
+        chosen = Scope.parse(scope) if scope is not None else Scope.from_env()
+    except ScopeError as exc:
+        typer.echo(f"error: {'--scope' if scope is not None else ENV}: {exc}", err=True)
+        raise typer.Exit(2)
+    if scope is not None:
+        os.environ[ENV] = chosen.spec  # the run executes in this process: every step reads it
     home = ensure_dagster_home()
-    typer.echo(f"sources:   {config.sources_dir()}\nwarehouse: {config.warehouse_path()}\nreports:   {config.reports_dir()}\n"
+    typer.echo(f"scope:     {chosen.label}\nsources:   {config.sources_dir()}\nwarehouse: {config.warehouse_path()}\nreports:   {config.reports_dir()}\n"
                f"dagster:   {home}", err=True)
     years = [str(y) for y in year] if year else None
     method_vars = _method_vars(normalisation, weighting, aggregation, imputation=imputation, option=option)
