@@ -175,3 +175,99 @@ def test_meaningful_difference_sentence(fw):
     out = meaningful_difference(u, 2023)
     assert out["gap"] == 3 and out["median_width"] == 2
     assert "3" in out["sentence"] and "2023" in out["sentence"]
+
+
+# ---- scale (issue 14): sorted ranks, chunked runs, the rank spill ----------------------------------
+
+def test_sorted_competition_ranks_equal_the_pairwise_definition():
+    from jinchengtuo.scoring.audit import _competition_ranks, _competition_ranks_pairwise
+    from jinchengtuo.scoring.index import _competition_rank, _competition_rank_pairwise
+
+    rng = np.random.default_rng(4)
+    for trial in range(200):
+        shape = (int(rng.integers(1, 4)), int(rng.integers(1, 3)), int(rng.integers(1, 40)))
+        # few distinct values (ties, also within 1e-6), NaN and ineligible units
+        score = np.round(rng.uniform(0, 3, shape), int(rng.integers(0, 3))) + rng.choice([0.0, 1e-8, 4e-7], shape)
+        score[rng.random(shape) < 0.1] = np.nan
+        eligible = rng.random(shape[1:]) < rng.uniform(0.2, 1.0)
+        np.testing.assert_array_equal(_competition_ranks(score, eligible[None]), _competition_ranks_pairwise(score, eligible[None]))
+        groups = None if trial % 2 else rng.choice(np.array(["a", "b", "c"]), shape[2])
+        ok = eligible & np.isfinite(score[0])
+        for a, b in zip(_competition_rank(score[0], ok, groups), _competition_rank_pairwise(score[0], ok, groups)):
+            np.testing.assert_array_equal(a, b)
+
+
+def _tables(audit, ranks):
+    from jinchengtuo.scoring.audit import convergence_by_year, uncertainty_table
+
+    return uncertainty_table(audit, ranks), convergence_by_year(audit, ranks)
+
+
+@pytest.mark.parametrize("aggregations", [AuditConfig().aggregations, ("arithmetic", "geometric")])
+def test_streamed_summary_equals_the_dense_runs(fw, aggregations):
+    """The pipeline's run_summary (chunks of runs, ranks spilled by blocks of units) gives exactly
+    the tables of the dense (runs × years × units) ranks, in memory and on disk, and the chunk size
+    set by the memory budget does not change a rank."""
+    import pandas as pd
+
+    panel = make_panel(fw, n_streets=30, missing=0.1)
+    base = AuditConfig(n_runs=80, seed=9, aggregations=aggregations)
+    dense = Audit(panel, fw, config=base)
+    ranks = dense.run()
+    want = _tables(dense, ranks)
+    for budget in (512, 0.02):  # 0.02 MiB: one run a chunk, the ranks on disk in blocks of units
+        audit = Audit(panel, fw, config=replace_cfg(base, memory_budget_mib=budget))
+        summary = audit.run_summary()
+        assert summary.on_disk == (budget < 1) and (summary.block_units < 30) == (budget < 1)
+        assert (audit.runs_per_chunk < base.chunk_runs) == (budget < 1)
+        np.testing.assert_array_equal(audit.run(), ranks)  # chunking does not change a rank
+        for got, exp in zip(_tables(audit, summary), want):
+            pd.testing.assert_frame_equal(got, exp)
+    # the sensitivity reduces each chunk (never all ranks) to the same values
+    small = Audit(panel, fw, config=replace_cfg(base, memory_budget_mib=0.02, sobol_base_samples=8))
+    big = Audit(panel, fw, config=replace_cfg(base, sobol_base_samples=8))
+    pd.testing.assert_frame_equal(small.sensitivity(), big.sensitivity())
+
+
+def replace_cfg(cfg, **kw):
+    from dataclasses import replace
+
+    return replace(cfg, **kw)
+
+
+def test_summary_memory_is_bounded_by_the_budget_not_the_runs(fw):
+    """The dense ranks of 1,200 runs × 2 years × 300 units are 5.8 MB; the summary's peak of traced
+    allocations stays near the 0.75 MiB budget (one chunk of runs, one block of units: ~1.9 MB
+    measured) and does not grow with the runs."""
+    import tracemalloc
+
+    sc = fw.scored
+    rng = np.random.default_rng(1)
+    S, years = 300, np.array([2021, 2022])
+    values = rng.uniform(10, 20, (2, S, len(sc)))
+    panel = Panel(years, np.array([f"U{k:04d}" for k in range(S)]), np.array([f"C{k % 20}" for k in range(S)]),
+                  sc.indicator_id.to_numpy(), np.array([CAPACITIES.index(c) for c in sc.capacity]),
+                  sc.direction.to_numpy(float), sc.default_weight.to_numpy(float), values, np.full((2, S), 5.0))
+    peaks = {}
+    for n in (300, 1200):
+        audit = Audit(panel, fw, config=AuditConfig(n_runs=n, seed=2, memory_budget_mib=0.75,
+                                                    aggregations=("arithmetic", "geometric")))
+        tracemalloc.start()
+        summary = audit.run_summary()
+        peaks[n] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert summary.on_disk == (n == 1200) and summary.full["n"].max() == n
+    dense = 1200 * 2 * S * 8
+    assert peaks[1200] < dense / 2, peaks
+    assert peaks[1200] < 1.5 * peaks[300] + 2 ** 20, peaks
+
+
+def test_copeland_is_left_out_above_its_unit_bound(fw):
+    panel = make_panel(fw, n_streets=30)
+    audit = Audit(panel, fw, config=AuditConfig(n_runs=20, copeland_max_units=10))
+    assert "copeland" not in audit.config.aggregations and audit.notes and "Copeland left out" in audit.notes[0]
+    assert Audit(panel, fw, config=AuditConfig(n_runs=20)).notes == []
+    with pytest.raises(ValueError, match="aggregations"):
+        Audit(panel, fw, config=AuditConfig(n_runs=20, aggregations=("copeland",), copeland_max_units=10))
+    with pytest.raises(ValueError, match="memory_budget_mib"):
+        AuditConfig(memory_budget_mib=0)

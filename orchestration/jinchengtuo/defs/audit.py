@@ -16,6 +16,12 @@ partition years in these marts of the build (delete + insert; the other years' r
 
 The nominal method is the one the marts were built with (their methodology_version); the audit's
 nominal ranks must equal marts.fct_composite_score.rank, or the step fails naming the streets.
+The audited rank is that published rank for every scope (outside Shenzhen: the rank among all the
+scope's ranked units, as fct_composite_score ranks them). Memory is bounded whatever the number
+of units: the runs are evaluated in chunks and summarised by blocks of units (`Audit.run_summary`,
+ranks spilled to temporary files past `AuditConfig.memory_budget_mib`); above
+`copeland_max_units` ranked units a year the Copeland aggregation is left out, as the summary's
+`variations` records.
 The audit's GX suites (expectations/marts/fct_rank_uncertainty.json, …) are asset checks on these
 assets and run before the release like every other suite.
 """
@@ -147,7 +153,7 @@ def statistical_audit(context: dg.AssetExecutionContext, warehouse: WarehouseRes
                                  f"({panel.raw.shape[1]} streets × {panel.raw.shape[0]} years × {panel.raw.shape[2]} indicators)")
                 audit = A.Audit(panel, framework, options, cfg)
                 t = time.perf_counter()
-                ranks = audit.run()
+                ranks = audit.run_summary()
                 t_mc = time.perf_counter() - t
                 unc = A.uncertainty_table(audit, ranks)
                 check_nominal_ranks(unc, composite, years)
@@ -159,7 +165,8 @@ def statistical_audit(context: dg.AssetExecutionContext, warehouse: WarehouseRes
             n_sobol = cfg.sobol_base_samples * (len(audit.factor_groups()) + 2)
             summary = conv.assign(
                 methodology_version=versions[0], n_runs=cfg.n_runs, seed=cfg.seed, weight_noise=cfg.weight_noise,
-                sobol_base_samples=cfg.sobol_base_samples, n_sobol_runs=n_sobol, variations=A.describe_variations(cfg),
+                sobol_base_samples=cfg.sobol_base_samples, n_sobol_runs=n_sobol,
+                variations="; ".join([A.describe_variations(audit.config), *audit.notes]),
                 n_ranked=[int(n) for n in audit.nominal.n_ranked])
             frames = {"fct_rank_uncertainty": unc, "fct_sensitivity": sens,
                       "fct_indicator_coherence": coh["indicator_coherence"],
@@ -172,7 +179,9 @@ def statistical_audit(context: dg.AssetExecutionContext, warehouse: WarehouseRes
                 for r in mine.itertuples())
             metadata = {"n_runs": cfg.n_runs, "seed": cfg.seed, "n_sobol_runs": n_sobol, "blas_threads": blas,
                         "methodology_version": versions[0], "monte_carlo_seconds": round(t_mc, 2),
-                        "sensitivity_seconds": round(t_sens, 2),
+                        "sensitivity_seconds": round(t_sens, 2), "units": int(panel.raw.shape[1]),
+                        "runs_per_chunk": audit.runs_per_chunk, "ranks_spilled_to_disk": bool(ranks.on_disk),
+                        "notes": "; ".join(audit.notes) or "none",
                         "runs_per_second": round(cfg.n_runs / t_mc, 1) if t_mc > 0 else None,
                         "convergence_max_change_p05": float(mine["convergence_max_change_p05"].max()),
                         "convergence_max_change_p95": float(mine["convergence_max_change_p95"].max()),

@@ -18,10 +18,25 @@ One run is a set of choices a reasonable analyst could make:
   * at most one indicator dropped.
 The audit varies the method, not who is ranked: only streets ranked by the nominal method (the
 coverage gates) are ranked in a run, and a street without a nominal rank gets no interval.
+
+Scale (issue 14). The audited rank is the published one, `marts.fct_composite_score.rank`: the
+rank among every unit the scope ranks (for the Shenzhen scope the 74 streets; for a wider scope
+all its units, streets and towns together, as fct_composite_score ranks them). Memory is bounded
+whatever the number of units: a chunk of runs holds at most `memory_budget_mib` of work arrays
+(fewer runs a chunk as the units grow; the Shenzhen chunks of `chunk_runs` are unchanged), ranks
+are computed by sorting (never a units × units comparison), and `Audit.run_summary` streams the
+runs' ranks as small integers into a spill (memory, or temporary files past the budget) laid out
+by blocks of units, then takes each block's quantiles over all runs — the same p05, median, p95
+and mean as over the dense (runs × years × units) array of `Audit.run`, which it never builds.
+Copeland compares every pair of units (units² × indicators a run): above `copeland_max_units`
+ranked units in a year it is left out of the aggregations (`Audit.notes` and the summary's
+`variations` say so).
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -50,6 +65,11 @@ class AuditConfig:
     drop_indicators: bool = True
     sobol_base_samples: int = 256  # SALib N (a power of 2); runs = N × (factors + 2)
     chunk_runs: int = 250
+    # the work arrays of one chunk of runs, and the ranks the summary holds in memory, stay below
+    # this (runs a chunk shrink as the units grow; past it the ranks spill to temporary files)
+    memory_budget_mib: float = 512
+    # Copeland costs units² × indicators a run: above this many ranked units a year it is left out
+    copeland_max_units: int = 2000
 
     def __post_init__(self) -> None:
         def bad(name, value, why):
@@ -77,6 +97,10 @@ class AuditConfig:
             bad("sobol_base_samples", n, "must be a power of 2 (Sobol' sequence)")
         if self.chunk_runs < 1:
             bad("chunk_runs", self.chunk_runs, "must be positive")
+        if not self.memory_budget_mib > 0:
+            bad("memory_budget_mib", self.memory_budget_mib, "must be positive")
+        if self.copeland_max_units < 2:
+            bad("copeland_max_units", self.copeland_max_units, "must be at least 2")
 
     @classmethod
     def fixed(cls, options: ScoringOptions, **kw) -> "AuditConfig":
@@ -103,11 +127,108 @@ class Design:
 
 
 def _competition_ranks(score: np.ndarray, eligible: np.ndarray) -> np.ndarray:
-    """(..., S) → competition ranks on the scorer's 6-decimal tie key, NaN when not eligible."""
+    """(..., S) → competition ranks on the scorer's 6-decimal tie key, NaN when not eligible: 1 +
+    the number of eligible units with a strictly higher key, found by sorting each row (O(S log S);
+    equal to the pairwise count of `_competition_ranks_pairwise`)."""
+    ok = eligible & np.isfinite(score)
+    key = np.where(ok, np.floor(np.where(ok, score, 0.0) * 1e6 + 0.5), -np.inf)
+    shape = key.shape
+    S = shape[-1]
+    k2 = key.reshape(-1, S)
+    order = np.argsort(-k2, axis=1, kind="stable")  # best first; not eligible (−inf) last
+    ks = np.take_along_axis(k2, order, 1)
+    new = np.ones(ks.shape, dtype=bool)
+    new[:, 1:] = ks[:, 1:] != ks[:, :-1]
+    first = np.maximum.accumulate(np.where(new, np.arange(S)[None, :], 0), axis=1)  # units with a higher key
+    r = np.empty(k2.shape)
+    np.put_along_axis(r, order, first + 1.0, 1)
+    return np.where(ok, r.reshape(shape), np.nan)
+
+
+def _competition_ranks_pairwise(score: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """The definition by pairwise comparison ((..., S, S) cells; for tests and small panels)."""
     ok = eligible & np.isfinite(score)
     key = np.where(ok, np.floor(np.where(ok, score, 0.0) * 1e6 + 0.5), -np.inf)
     better = (key[..., None, :] > key[..., :, None]) & ok[..., None, :]
     return np.where(ok, 1.0 + better.sum(-1), np.nan)
+
+
+class RankSpill:
+    """The ranks of R runs over (Y, S), written chunk by chunk and read back by blocks of units.
+
+    Ranks are stored as small integers (0 = not ranked): uint16 below 65,535 units, else uint32.
+    Each block of `block` units has its own store — an array in memory, or, when all the runs'
+    ranks exceed `budget_bytes`, a temporary file (a chunk's rows of the block appended) — so
+    reading one block over every run is one contiguous read and memory holds one block."""
+
+    def __init__(self, n_runs: int, Y: int, S: int, budget_bytes: int, spill_dir: str | None = None):
+        self.R, self.Y, self.S = n_runs, Y, S
+        self.dtype = np.dtype(np.uint16 if S < 65535 else np.uint32)
+        # a block read back as float64 and sorted takes ~4 × R × Y × 8 bytes a unit
+        self.block = int(max(1, min(S, budget_bytes // max(1, 4 * n_runs * Y * 8))))
+        self.starts = list(range(0, S, self.block))
+        self.on_disk = n_runs * Y * S * self.dtype.itemsize > budget_bytes
+        self.order: list[np.ndarray] = []  # the run index of every stored row, in storage order
+        self._n = 0
+        if self.on_disk:
+            self._dir = tempfile.TemporaryDirectory(prefix="jct-audit-ranks-", dir=spill_dir)
+            self._files = [open(os.path.join(self._dir.name, f"block-{k}.bin"), "w+b") for k in range(len(self.starts))]
+        else:
+            self._dir = None
+            self._mem = np.zeros((n_runs, Y, S), dtype=self.dtype)
+
+    def write(self, runs: np.ndarray, ranks: np.ndarray) -> None:
+        """Store the ranks (r, Y, S) of the runs `runs` (their indices into 0..R−1)."""
+        runs = np.asarray(runs)
+        small = np.where(np.isnan(ranks), 0, ranks).astype(self.dtype)
+        if self.on_disk:
+            for f, s0 in zip(self._files, self.starts):
+                f.write(np.ascontiguousarray(small[:, :, s0:s0 + self.block]).tobytes())
+        else:
+            self._mem[self._n:self._n + len(runs)] = small
+        self.order.append(runs)
+        self._n += len(runs)
+
+    def blocks(self):
+        """Yield (s0, s1, run_index (R,), ranks (R, Y, s1 − s0) float with NaN = not ranked)."""
+        order = np.concatenate(self.order) if self.order else np.zeros(0, dtype=int)
+        for k, s0 in enumerate(self.starts):
+            s1 = min(self.S, s0 + self.block)
+            if self.on_disk:
+                f = self._files[k]
+                f.flush()
+                f.seek(0)
+                small = np.fromfile(f, dtype=self.dtype).reshape(self._n, self.Y, s1 - s0)
+            else:
+                small = self._mem[:self._n, :, s0:s1]
+            yield s0, s1, order, np.where(small == 0, np.nan, small.astype(float))
+
+    def close(self) -> None:
+        if self._dir is not None:
+            for f in self._files:
+                f.close()
+            self._dir.cleanup()
+            self._dir = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+@dataclass
+class RankSummary:
+    """What the published tables need of the runs' ranks, per (year, unit): the quantiles of all
+    runs and of the first half (the convergence check), the number of runs ranking the unit and
+    the sum of its ranks (the mean). Equal to `_rank_quantiles` of the dense ranks."""
+
+    n_runs: int
+    full: dict  # p05, p95, median, n: (Y, S)
+    half: dict
+    rank_sum: np.ndarray  # (Y, S)
+    on_disk: bool = False
+    block_units: int = 0
 
 
 class Audit:
@@ -130,6 +251,16 @@ class Audit:
         self.nominal_prep = prepare(panel, opt)
         self.nominal = aggregate(self.nominal_prep, framework)
         self.eligible = self.nominal.is_ranked & np.isfinite(self.nominal.composite)
+        self.notes: list[str] = []
+        n_max = int(self.eligible.sum(1).max()) if self.eligible.size else 0
+        if "copeland" in cfg.aggregations and n_max > cfg.copeland_max_units:
+            rest = tuple(a for a in cfg.aggregations if a != "copeland")
+            if not rest:
+                raise ValueError(f"audit option aggregations={cfg.aggregations!r} cannot be applied: Copeland compares every "
+                                 f"pair of units and {n_max} are ranked in a year (copeland_max_units={cfg.copeland_max_units})")
+            self.config = cfg = replace(cfg, aggregations=rest)
+            self.notes.append(f"Copeland left out: {n_max} units ranked in a year > copeland_max_units {cfg.copeland_max_units} "
+                              f"(it compares every pair of units)")
         # one prepared panel per normalisation; scheme weights per (normalisation, weighting)
         self.norm_values = []  # per normalisation: (Y, S, I) normalised, NaN = does not count
         self.scheme_w = np.zeros((len(cfg.normalisations), len(cfg.weightings), Y, I))
@@ -176,17 +307,39 @@ class Audit:
                       index("imputation", cfg.imputation, True), np.full(n, -1))
 
     # ---- the vectorised engine -------------------------------------------------------------
-    def ranks(self, design: Design) -> np.ndarray:
-        """(R, Y, S) ranks of every run (NaN = not ranked)."""
-        R = len(design.weighting)
+    @property
+    def runs_per_chunk(self) -> int:
+        """Runs evaluated at once: `chunk_runs`, fewer when their work arrays (~24 arrays of
+        years × units × capacities a run) would pass `memory_budget_mib`."""
         Y, S, I = self.panel.raw.shape
-        out = np.full((R, Y, S), np.nan)
+        per_run = 24 * Y * S * self.C * 8
+        return int(max(1, min(self.config.chunk_runs, int(self.config.memory_budget_mib * 2 ** 20) // per_run)))
+
+    def chunks(self, design: Design):
+        """Yield (run indices, ranks (r, Y, S)) chunk by chunk (runs grouped by normalisation and
+        imputation, at most `runs_per_chunk` a chunk)."""
         groups = design.normalisation * len(self.config.imputation) + design.imputation
+        step = self.runs_per_chunk
         for g in np.unique(groups):
             runs = np.flatnonzero(groups == g)
-            for start in range(0, len(runs), self.config.chunk_runs):
-                sel = runs[start:start + self.config.chunk_runs]
-                out[sel] = self._ranks_chunk(design.take(sel))
+            for start in range(0, len(runs), step):
+                sel = runs[start:start + step]
+                yield sel, self._ranks_chunk(design.take(sel))
+
+    def ranks(self, design: Design, reduce=None) -> np.ndarray:
+        """(R, Y, S) ranks of every run (NaN = not ranked); with `reduce` (a function of a chunk's
+        ranks (r, Y, S) → (r, …)), the reduced values (R, …) instead, never holding all ranks."""
+        R = len(design.weighting)
+        Y, S, I = self.panel.raw.shape
+        out = None if reduce is not None else np.full((R, Y, S), np.nan)
+        for sel, ranks in self.chunks(design):
+            if reduce is not None:
+                value = np.asarray(reduce(ranks))
+                if out is None:
+                    out = np.full((R,) + value.shape[1:], np.nan)
+                out[sel] = value
+            else:
+                out[sel] = ranks
         return out
 
     def _ranks_chunk(self, d: Design) -> np.ndarray:
@@ -249,14 +402,23 @@ class Audit:
         with np.errstate(invalid="ignore", divide="ignore"):
             capsum = np.einsum("ryi,ic->ryc", W, E)
             wi = W / np.maximum(capsum @ E.T, EPS_TERM) * (CW / CW.sum(1, keepdims=True) @ E.T)[:, None, :]
-        out = np.empty((len(W), Y, S))
+        R = len(W)
+        out = np.empty((R, Y, S))
         elig = self.eligible
+        # rows of the pairwise matrices at once: all S when they fit the budget (the one-shot
+        # product), else blocks of rows (G: rows × S × I, net: R × rows × S, a few copies each)
+        per_row = S * I * 24 + R * S * 32
+        rows = int(max(1, min(S, int(self.config.memory_budget_mib * 2 ** 20) // per_row)))
         for y in range(Y):
-            both = mask[y][:, None, :] & mask[y][None, :, :] & elig[y][:, None, None] & elig[y][None, :, None]
-            G = np.where(both, np.sign(x0[y][:, None, :] - x0[y][None, :, :]), 0.0).reshape(S * S, I)
-            net = (G @ wi[:, y, :].T).T.reshape(len(W), S, S)
-            net = np.where(np.abs(net) < 1e-12, 0.0, net)
-            out[:, y, :] = np.sign(net).sum(-1)
+            for a0 in range(0, S, rows):
+                a1 = min(S, a0 + rows)
+                b = a1 - a0
+                both = (mask[y][a0:a1, None, :] & mask[y][None, :, :] & elig[y][a0:a1, None, None]
+                        & elig[y][None, :, None])
+                G = np.where(both, np.sign(x0[y][a0:a1, None, :] - x0[y][None, :, :]), 0.0).reshape(b * S, I)
+                net = (G @ wi[:, y, :].T).T.reshape(R, b, S)
+                net = np.where(np.abs(net) < 1e-12, 0.0, net)
+                out[:, y, a0:a1] = np.sign(net).sum(-1)
         return out
 
     # ---- uncertainty ------------------------------------------------------------------------
@@ -264,15 +426,42 @@ class Audit:
         return np.random.default_rng(self.config.seed).random((n, self.n_factors))
 
     def run(self, n: int | None = None) -> np.ndarray:
-        """(n, Y, S) ranks of n seeded Monte Carlo runs."""
+        """(n, Y, S) ranks of n seeded Monte Carlo runs (dense: for small panels and tests; the
+        pipeline uses `run_summary`)."""
         return self.ranks(self.design_from_unit(self.unit_sample(n or self.config.n_runs)))
+
+    def run_summary(self, n: int | None = None, spill_dir: str | None = None) -> RankSummary:
+        """The same n seeded runs as `run(n)`, summarised without the dense ranks: each chunk's
+        ranks go into a `RankSpill` (memory up to `memory_budget_mib`, else temporary files under
+        `spill_dir`), then every block of units gets its quantiles over all runs and over the
+        first half. Memory: one chunk of runs plus one block of units, whatever the units."""
+        n = n or self.config.n_runs
+        Y, S = self.panel.raw.shape[:2]
+        half = max(1, n // 2)
+        full = {k: np.full((Y, S), np.nan) for k in ("p05", "p95", "median")}
+        full["n"] = np.zeros((Y, S), dtype=int)
+        halfq = {k: v.copy() for k, v in full.items()}
+        total = np.zeros((Y, S))
+        design = self.design_from_unit(self.unit_sample(n))
+        with RankSpill(n, Y, S, int(self.config.memory_budget_mib * 2 ** 20), spill_dir) as spill:
+            for sel, ranks in self.chunks(design):
+                spill.write(sel, ranks)
+            for s0, s1, order, block in spill.blocks():
+                # rows in run order: the first half is the first `half` rows, as in ranks[:half]
+                block = block[np.argsort(order, kind="stable")]
+                for target, q in ((full, _rank_quantiles(block)), (halfq, _rank_quantiles(block[:half]))):
+                    for k in target:
+                        target[k][:, s0:s1] = q[k]
+                total[:, s0:s1] = np.nansum(block, axis=0)
+            on_disk, block_units = spill.on_disk, spill.block
+        return RankSummary(n, full, halfq, total, on_disk, block_units)
 
     def rank_uncertainty(self, ranks: np.ndarray | None = None) -> pd.DataFrame:
         """fct_rank_uncertainty: street_code, year, nominal_rank, median_rank, rank_p05, rank_p95,
         n_runs (NaN intervals for streets without a nominal rank)."""
-        ranks = self.run() if ranks is None else ranks
-        q = _rank_quantiles(ranks)
-        Y, S = ranks.shape[1:]
+        ranks = self.run_summary() if ranks is None else ranks
+        q = ranks.full if isinstance(ranks, RankSummary) else _rank_quantiles(ranks)
+        Y, S = q["n"].shape
         yy, ss = np.meshgrid(np.arange(Y), np.arange(S), indexing="ij")
         df = pd.DataFrame({
             "street_code": self.panel.street_codes[ss.ravel()], "year": self.panel.years[yy.ravel()],
@@ -341,7 +530,7 @@ class Audit:
             def model(X):
                 U = np.tile(fixed, (len(X), 1))
                 U[:, cols_all] = X
-                return self._mean_abs_shift(self.ranks(self.design_from_unit(U)))
+                return self.ranks(self.design_from_unit(U), reduce=self._mean_abs_shift)
 
             names = [n for n, cols in groups for _ in cols]
             indices = sobol_indices(model, names, self.config.sobol_base_samples, self.config.seed)
@@ -355,7 +544,7 @@ class Audit:
         I = self.panel.raw.shape[2]
         d = self.nominal_design(I)
         d.dropped = np.arange(I)
-        shift = self._mean_abs_shift(self.ranks(d))  # (I, Y)
+        shift = self.ranks(d, reduce=self._mean_abs_shift)  # (I, Y)
         yy, ii = np.meshgrid(np.arange(len(self.panel.years)), np.arange(I), indexing="ij")
         return pd.DataFrame({"year": self.panel.years[yy.ravel()].astype(int), "analysis": "drop_one_indicator",
                              "factor": self.panel.indicator_ids[ii.ravel()],
@@ -598,12 +787,15 @@ def rank_quantiles_by_year(ranks: np.ndarray) -> dict:
     return _rank_quantiles(ranks)
 
 
-def convergence_by_year(audit: "Audit", ranks: np.ndarray) -> pd.DataFrame:
+def convergence_by_year(audit: "Audit", ranks: "np.ndarray | RankSummary") -> pd.DataFrame:
     """The intervals of the first half of the runs against all of them (the same seeded stream):
     per year the largest and the mean change of p05 and p95, in rank places, over ranked streets."""
-    n = ranks.shape[0]
-    half = max(1, n // 2)
-    a, b = _rank_quantiles(ranks[:half]), _rank_quantiles(ranks)
+    if isinstance(ranks, RankSummary):
+        half = max(1, ranks.n_runs // 2)
+        a, b = ranks.half, ranks.full
+    else:
+        half = max(1, ranks.shape[0] // 2)
+        a, b = _rank_quantiles(ranks[:half]), _rank_quantiles(ranks)
     rows = []
     for y, year in enumerate(audit.panel.years):
         el = audit.eligible[y]
@@ -617,13 +809,16 @@ def convergence_by_year(audit: "Audit", ranks: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def uncertainty_table(audit: "Audit", ranks: np.ndarray) -> pd.DataFrame:
+def uncertainty_table(audit: "Audit", ranks: "np.ndarray | RankSummary") -> pd.DataFrame:
     """marts.fct_rank_uncertainty: one row per ranked street-year (an unranked street has no row):
     nominal, median, 5th/95th percentile and mean rank over the runs, and whether the change since
     the previous year is significant (the two 90% intervals do not overlap)."""
     u = audit.rank_uncertainty(ranks)
-    n = (~np.isnan(ranks)).sum(0)
-    mean = np.where(audit.eligible & (n > 0), np.nansum(ranks, axis=0) / np.maximum(n, 1), np.nan)
+    if isinstance(ranks, RankSummary):
+        n, total = ranks.full["n"], ranks.rank_sum
+    else:
+        n, total = (~np.isnan(ranks)).sum(0), np.nansum(ranks, axis=0)
+    mean = np.where(audit.eligible & (n > 0), total / np.maximum(n, 1), np.nan)
     u["rank_mean"] = mean.ravel()
     u["n_ranked"] = np.repeat(audit.nominal.n_ranked, len(audit.panel.street_codes)).astype("int64")
     sig = significant_rank_changes(u)
