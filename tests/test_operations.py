@@ -259,21 +259,35 @@ def test_a_revision_says_which_part_of_its_inputs_changed():
     assert "inputs changed: quality results" in changes["summary"]
     assert "inputs_changed" not in _changes(previous, None, data, [{"source_path": "a.pdf"}])
 
+    # a change in a chapter's frames alone (here the residents' survey behind the two-way chapter) is
+    # named as that chapter, and no other part is said to have changed
+    from jinchengtuo.publication.chapters import ChapterData
+
+    with_chapter = dataclasses.replace(data, chapters={"two_way": ChapterData(frames={"two_way": frame(street_code="440304001", r=0.5)})})
+    previous = {**previous, "input_parts": _input_parts(with_chapter)}
+    survey_moved = dataclasses.replace(data, chapters={"two_way": ChapterData(frames={"two_way": frame(street_code="440304001", r=0.6)})})
+    changes = _changes(previous, None, survey_moved, [{"source_path": "a.pdf"}])
+    assert changes["inputs_changed"] == ["chapter 双向评价 Two-way evaluation"], changes["inputs_changed"]
+    assert "inputs_changed" not in _changes(previous, None, with_chapter, [{"source_path": "a.pdf"}])
+
 
 def test_processes_opening_a_fresh_home_at_once_create_its_storage_once(tmp_path):
     """A refresh and a reader opening a new home together must not both stamp the schema (CI once
     saw "alembic_version has more than one head" from exactly that race)."""
     env = {**{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}, "JCT_WAREHOUSE": str(tmp_path / "w.duckdb")}
-    code = ("import time, sys; t = float(sys.argv[1])\n"
+    # every process imports first, says it is ready, and waits for the other two: then all go at once
+    code = ("import pathlib, sys, time\n"
             "from jinchengtuo.refresh import ensure_dagster_home; import dagster as dg\n"
             "from dagster._core.instance.ref import InstanceRef\n"
-            "assert time.time() < t, 'started too late to race'\n"
-            "while time.time() < t: time.sleep(0.001)\n"
+            "gate = pathlib.Path(sys.argv[1]); (gate / sys.argv[2]).touch()\n"
+            "while len(list(gate.iterdir())) < 3: time.sleep(0.001)\n"
             "ensure_dagster_home(); i = dg.DagsterInstance.get(); i.get_runs(); i.dispose()")
-    start = time.time() + 20  # imported in every process first, then all four go at this instant
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(start)], env=env, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(gate), str(i)], env=env, stderr=subprocess.PIPE, text=True)
+             for i in range(3)]
     errors = [p.communicate(timeout=120)[1] for p in procs]
-    assert [p.returncode for p in procs] == [0] * 4, "\n".join(errors)
+    assert [p.returncode for p in procs] == [0] * 3, "\n".join(errors)
     home = tmp_path / "w.dagster_home"
     assert (home / INITIALISED_MARK).exists()
     instance = _instance(home)

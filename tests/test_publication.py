@@ -482,3 +482,19 @@ def test_dagster_assets_publish_and_report_metadata(world, tmp_path, monkeypatch
     spec = next(iter(yearly_release.specs))
     assert dg.AssetKey("warehouse_release") in {d.asset_key for d in spec.deps}
     assert spec.group_name == "publication" and yearly_release.op.pool == "reports_writer"
+
+
+def test_links_out_of_a_year_resolve_from_the_current_files_and_from_a_revision(tmp_path):
+    """A report links earlier revisions and the reports folder (data-quality docs) with tokens resolved per
+    place: reports/<year>/report.html and its copy reports/<year>/revisions/<n>/report.html reach the same files."""
+    from jinchengtuo.publication.release import REPORTS_ROOT_TOKEN, REVISIONS_TOKEN, _localise_revisions
+
+    page = (f'<a href="{REVISIONS_TOKEN}1/report.html">v1</a>'
+            f'<a href="{REPORTS_ROOT_TOKEN}quality/latest/index.html" data-link="data-docs">docs</a>').encode()
+    reports = tmp_path / "reports"
+    year_dir = reports / "2021"
+    for where, in_revision in ((year_dir, False), (year_dir / "revisions" / "2", True)):
+        html = _localise_revisions({"report.html": page}, in_revision=in_revision)["report.html"].decode()
+        hrefs = re.findall(r'href="([^"]+)"', html)
+        assert [(where / h).resolve() for h in hrefs] == [(year_dir / "revisions" / "1" / "report.html").resolve(),
+                                                          (reports / "quality" / "latest" / "index.html").resolve()], (where, hrefs)

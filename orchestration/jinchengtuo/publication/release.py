@@ -145,8 +145,26 @@ def _input_parts(data: YearData) -> dict[str, str]:
     empty = {name: (dict() if name in ("release", "inputs") else pd.DataFrame()) for name in INPUT_PARTS}
     if len(data.methodology) == 0 and len(data.indicator_year) == 0:  # a YearData of an older warehouse
         empty = {k: v for k, v in empty.items() if k not in ("methodology", "indicator_year")}
-    return {name: dataclasses.replace(data, **{**empty, name: getattr(data, name)}).fingerprint()[:16] for name in INPUT_PARTS
-            if name in empty}
+    # each part alone: the chapters' frames are parts of their own, not folded into every other part
+    parts = {name: dataclasses.replace(data, **{**empty, name: getattr(data, name)}, chapters={}).fingerprint()[:16]
+             for name in INPUT_PARTS if name in empty}
+    for cid, chapter_data in sorted((data.chapters or {}).items()):
+        parts[CHAPTER_PART + cid] = dataclasses.replace(data, **empty, chapters={cid: chapter_data}).fingerprint()[:16]
+    return parts
+
+
+CHAPTER_PART = "chapter:"  # input_parts key of a chapter's frames
+
+
+def _part_label(key: str) -> str:
+    """What a change list calls an input part (a chapter by its title)."""
+    if key.startswith(CHAPTER_PART):
+        from jinchengtuo.publication.chapters import chapters
+
+        cid = key[len(CHAPTER_PART):]
+        title = next((f"{c.title_zh} {c.title_en}" for c in chapters() if c.id == cid), cid)
+        return f"chapter {title}"
+    return INPUT_PARTS.get(key, key)
 
 
 def _method_records(data: YearData) -> list[dict]:
@@ -280,7 +298,9 @@ def _changes(previous: dict | None, prev_dir: Path | None, data: YearData, docum
         parts = ["ranking unchanged"]
     before_parts = previous.get("input_parts") or {}
     now_parts = _input_parts(data)
-    changed_parts = sorted({INPUT_PARTS[k] for k, v in now_parts.items() if k in before_parts and before_parts[k] != v})
+    changed_parts = sorted({_part_label(k) for k, v in now_parts.items() if before_parts.get(k, v) != v}
+                           | {_part_label(k) for k in (set(now_parts) ^ set(before_parts) if before_parts else ())
+                              if k.startswith(CHAPTER_PART)})  # a chapter that appeared or went
     if changed_parts:
         changes["inputs_changed"] = changed_parts
         parts.append("inputs changed: " + ", ".join(changed_parts))
@@ -358,11 +378,21 @@ def _localise(files: dict[str, bytes], dest: Path, documents_root: Path | None) 
 REVISIONS_TOKEN = "JCT-REVISIONS-PREFIX/"  # in links to earlier revisions; resolved per place of the file
 
 
+REPORTS_ROOT_TOKEN = "JCT-REPORTS-ROOT/"  # in links to the reports folder (reports/quality/…); resolved per place too
+
+
 def _localise_revisions(files: dict[str, bytes], in_revision: bool) -> dict[str, bytes]:
-    """Links to revisions/<n>/ from the current files (reports/<year>/) or from a revision's own copy."""
-    token = REVISIONS_TOKEN.encode()
-    prefix = b"../" if in_revision else b"revisions/"
-    return {rel: (b.replace(token, prefix) if token in b else b) for rel, b in files.items()}
+    """Links to revisions/<n>/ and to the reports folder, from the current files (reports/<year>/)
+    or from a revision's own copy (reports/<year>/revisions/<n>/)."""
+    tokens = ((REVISIONS_TOKEN.encode(), b"../" if in_revision else b"revisions/"),
+              (REPORTS_ROOT_TOKEN.encode(), b"../../../" if in_revision else b"../"))
+    out = {}
+    for rel, b in files.items():
+        for token, prefix in tokens:
+            if token in b:
+                b = b.replace(token, prefix)
+        out[rel] = b
+    return out
 
 
 def _checksums(files: dict[str, bytes]) -> dict[str, dict]:
