@@ -271,3 +271,21 @@ def test_copeland_is_left_out_above_its_unit_bound(fw):
         Audit(panel, fw, config=AuditConfig(n_runs=20, aggregations=("copeland",), copeland_max_units=10))
     with pytest.raises(ValueError, match="memory_budget_mib"):
         AuditConfig(memory_budget_mib=0)
+
+
+def test_district_medians_of_all_groups_at_once_equal_each_groups_median():
+    """scoring.index imputes by district median with one sort per year and indicator (not a loop
+    over ~2,800 counties × the whole national panel): the same medians as each group's own."""
+    from jinchengtuo.scoring.index import _group_nanmedian, _nanmedian
+
+    rng = np.random.default_rng(8)
+    for _ in range(100):
+        shape = (int(rng.integers(1, 4)), int(rng.integers(1, 30)), int(rng.integers(1, 5)))
+        a = np.round(rng.normal(size=shape), int(rng.integers(0, 3)))
+        a[rng.random(shape) < rng.uniform(0, 0.9)] = np.nan
+        groups = rng.choice(np.array(["x", "y", "z", "w"])[: int(rng.integers(1, 5))], shape[1])
+        got = _group_nanmedian(a, groups)
+        for d in np.unique(groups):
+            cols = groups == d
+            want = np.broadcast_to(_nanmedian(a[:, cols, :])[:, None, :], got[:, cols, :].shape)
+            np.testing.assert_array_equal(got[:, cols, :], want)

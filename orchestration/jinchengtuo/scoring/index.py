@@ -172,6 +172,30 @@ def _nanmedian(a: np.ndarray) -> np.ndarray:
     return np.where(n > 0, (lo_v + hi_v) / 2.0, np.nan)
 
 
+def _group_nanmedian(a: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """(Y, S, I) → (Y, S, I): in every cell the median along axis 1 over the streets of its group,
+    ignoring NaN — what `_nanmedian` gives for the group's streets, for all groups at once by one
+    sort per year and indicator (a loop over the groups costs groups × the whole panel: ~2,800
+    counties × 41,352 units at national scale)."""
+    Y, S, I = a.shape
+    _, g = np.unique(np.asarray(groups), return_inverse=True)
+    g = g.reshape(S)
+    n_groups = int(g.max()) + 1 if S else 0
+    out = np.full(a.shape, np.nan)
+    for y in range(Y):
+        for i in range(I):
+            v = a[y, :, i]
+            order = np.lexsort((v, g))  # by group, then value (NaN last within its group)
+            sv = v[order]
+            n = np.bincount(g, weights=~np.isnan(v), minlength=n_groups).astype(int)
+            start = np.r_[0, np.cumsum(np.bincount(g, minlength=n_groups))[:-1]]
+            lo = sv[start + np.clip((n - 1) // 2, 0, None)]
+            hi = sv[start + np.minimum(n // 2, np.maximum(n - 1, 0))]
+            med = np.where(n > 0, (lo + hi) / 2.0, np.nan)
+            out[y, :, i] = med[g]
+    return out
+
+
 def _skew_kurt(v: np.ndarray):
     """Sample skewness and excess kurtosis along axis 1 (e1071 / Excel type 2), NaN-aware."""
     mask = ~np.isnan(v)
@@ -247,13 +271,11 @@ def prepare(panel: Panel, options: ScoringOptions | None = None) -> Prepared:
             imputation[k][take] = 1
             from_year[k][take] = int(y) - g
             need[k] &= ~take
-    for d in np.unique(panel.district_index):
-        cols = panel.district_index == d
-        med = _nanmedian(raw[:, cols, :])  # (Y, I)
-        take = need & cols[None, :, None] & ~np.isnan(med)[:, None, :]
-        value = np.where(take, med[:, None, :], value)
-        imputation[take] = 2
-        need &= ~take
+    med = _group_nanmedian(raw, panel.district_index)  # (Y, S, I): the median of each street's district
+    take = need & ~np.isnan(med)
+    value = np.where(take, med, value)
+    imputation[take] = 2
+    need &= ~take
     city = _nanmedian(raw)
     take = need & ~np.isnan(city)[:, None, :]
     value = np.where(take, city[:, None, :], value)
