@@ -289,3 +289,25 @@ def test_district_medians_of_all_groups_at_once_equal_each_groups_median():
             cols = groups == d
             want = np.broadcast_to(_nanmedian(a[:, cols, :])[:, None, :], got[:, cols, :].shape)
             np.testing.assert_array_equal(got[:, cols, :], want)
+
+
+def test_meaningful_difference_counted_by_blocks_equals_all_pairs_at_once():
+    import pandas as pd
+
+    rng = np.random.default_rng(12)
+    for _ in range(30):
+        n = int(rng.integers(2, 50))
+        rank = rng.integers(1, n + 1, n).astype(float)
+        lo = np.maximum(1, rank - rng.integers(0, 6, n))
+        u = pd.DataFrame({"year": 2023, "street_code": [f"S{k:02d}" for k in range(n)], "nominal_rank": rank,
+                          "rank_p05": lo, "rank_p95": lo + rng.integers(0, 10, n), "n_runs": 100})
+        # the definition: every pair at once
+        i, j = np.triu_indices(n, 1)
+        diff = np.abs(rank[i] - rank[j]).astype(int)
+        apart = (u.rank_p95.to_numpy()[i] < u.rank_p05.to_numpy()[j]) | (u.rank_p95.to_numpy()[j] < u.rank_p05.to_numpy()[i])
+        share = {d: apart[diff == d].mean() for d in np.unique(diff) if d > 0}
+        good = [share.get(d, 1.0) >= 0.5 for d in range(1, diff.max() + 1)]
+        tail = [all(good[k:]) for k in range(len(good))]
+        want = next((k + 1 for k, ok in enumerate(tail) if ok and any(d >= k + 1 for d in share)), None)
+        for block in (1, 7, 4_000_000):
+            assert meaningful_difference(u, 2023, block_pairs=block)["gap"] == want
