@@ -311,3 +311,30 @@ def test_meaningful_difference_counted_by_blocks_equals_all_pairs_at_once():
         want = next((k + 1 for k, ok in enumerate(tail) if ok and any(d >= k + 1 for d in share)), None)
         for block in (1, 7, 4_000_000):
             assert meaningful_difference(u, 2023, block_pairs=block)["gap"] == want
+
+
+def test_group_rank_intervals_equal_the_dense_ranks_within_each_group(fw):
+    """run_summary(groups=…) ranks every run's composite within groups (as fct_peer_rank does:
+    streets and towns apart, within a city): the intervals equal those of the dense within-group
+    ranks, the nominal group ranks are the reference scorer's ranks within the groups, and one
+    group holding everyone gives the overall intervals."""
+    from jinchengtuo.scoring.audit import (_group_competition_ranks, _rank_quantiles, group_uncertainty_table)
+    from jinchengtuo.scoring.index import _competition_rank_pairwise
+
+    panel = make_panel(fw, n_streets=30, missing=0.1)
+    codes = np.array([f"{'street' if k % 3 else 'town'}:C{k % 2}" for k in range(30)])
+    audit = Audit(panel, fw, config=AuditConfig(n_runs=90, seed=4, memory_budget_mib=0.02))
+    summary = audit.run_summary(groups={"city": codes, "all": np.zeros(30, dtype=int)})
+    design = audit.design_from_unit(audit.unit_sample(90))
+    comp = np.full((90,) + panel.raw.shape[:2], np.nan)
+    for sel, _, c in audit.chunks(design, scores=True):
+        comp[sel] = c
+    want = _rank_quantiles(_group_competition_ranks(comp, audit.eligible[None], codes))
+    for k in ("p05", "median", "p95", "n"):
+        np.testing.assert_array_equal(summary.groups["city"].full[k], want[k])
+        np.testing.assert_array_equal(summary.groups["all"].full[k], summary.full[k])
+    nominal, _, _ = _competition_rank_pairwise(audit.nominal.composite, audit.eligible, codes)
+    np.testing.assert_array_equal(summary.nominal_groups["city"], nominal)
+    t = group_uncertainty_table(audit, summary, "city", codes)
+    assert len(t) == audit.eligible.sum() and (t.rank_p05 <= t.rank_p95).all() and (t.rank_p95 <= t.n_in_group).all()
+    assert (t.groupby(["year", "group_code"]).nominal_rank.min() == 1).all()

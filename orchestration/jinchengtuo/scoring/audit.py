@@ -153,6 +153,30 @@ def _competition_ranks_pairwise(score: np.ndarray, eligible: np.ndarray) -> np.n
     return np.where(ok, 1.0 + better.sum(-1), np.nan)
 
 
+def _group_competition_ranks(score: np.ndarray, eligible: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """(..., S) → competition ranks within the groups `codes` (S,) (e.g. fct_peer_rank's peer
+    groups: streets and towns apart, within a city), on the same tie key, NaN when not eligible."""
+    ok = eligible & np.isfinite(score)
+    key = np.where(ok, np.floor(np.where(ok, score, 0.0) * 1e6 + 0.5), -np.inf)
+    shape = key.shape
+    S = shape[-1]
+    k2 = key.reshape(-1, S)
+    _, g = np.unique(np.asarray(codes), return_inverse=True)
+    g2 = np.broadcast_to(g.reshape(1, S), k2.shape)
+    order = np.lexsort((-k2, g2), axis=-1)  # by group, best first; not eligible last in its group
+    ks, gs = np.take_along_axis(k2, order, 1), np.take_along_axis(g2, order, 1)
+    pos = np.arange(S)[None, :]
+    new_group = np.ones(ks.shape, dtype=bool)
+    new_group[:, 1:] = gs[:, 1:] != gs[:, :-1]
+    new_key = new_group.copy()
+    new_key[:, 1:] |= ks[:, 1:] != ks[:, :-1]
+    group_start = np.maximum.accumulate(np.where(new_group, pos, 0), axis=1)
+    key_start = np.maximum.accumulate(np.where(new_key, pos, 0), axis=1)
+    r = np.empty(k2.shape)
+    np.put_along_axis(r, order, (key_start - group_start) + 1.0, 1)
+    return np.where(ok, r.reshape(shape), np.nan)
+
+
 class RankSpill:
     """The ranks of R runs over (Y, S), written chunk by chunk and read back by blocks of units.
 
@@ -229,6 +253,9 @@ class RankSummary:
     rank_sum: np.ndarray  # (Y, S)
     on_disk: bool = False
     block_units: int = 0
+    # per grouping asked for (run_summary(groups=…)): the same summary of the ranks within the groups
+    groups: dict = field(default_factory=dict)
+    nominal_groups: dict = field(default_factory=dict)  # name → (Y, S) nominal rank within its group
 
 
 class Audit:
@@ -315,16 +342,17 @@ class Audit:
         per_run = 24 * Y * S * self.C * 8
         return int(max(1, min(self.config.chunk_runs, int(self.config.memory_budget_mib * 2 ** 20) // per_run)))
 
-    def chunks(self, design: Design):
+    def chunks(self, design: Design, scores: bool = False):
         """Yield (run indices, ranks (r, Y, S)) chunk by chunk (runs grouped by normalisation and
-        imputation, at most `runs_per_chunk` a chunk)."""
+        imputation, at most `runs_per_chunk` a chunk); with `scores`, (indices, ranks, composite)."""
         groups = design.normalisation * len(self.config.imputation) + design.imputation
         step = self.runs_per_chunk
         for g in np.unique(groups):
             runs = np.flatnonzero(groups == g)
             for start in range(0, len(runs), step):
                 sel = runs[start:start + step]
-                yield sel, self._ranks_chunk(design.take(sel))
+                out = self._ranks_chunk(design.take(sel), scores=scores)
+                yield (sel, *out) if scores else (sel, out)
 
     def ranks(self, design: Design, reduce=None) -> np.ndarray:
         """(R, Y, S) ranks of every run (NaN = not ranked); with `reduce` (a function of a chunk's
@@ -342,7 +370,7 @@ class Audit:
                 out[sel] = ranks
         return out
 
-    def _ranks_chunk(self, d: Design) -> np.ndarray:
+    def _ranks_chunk(self, d: Design, scores: bool = False):
         cfg = self.config
         Y, S, I = self.panel.raw.shape
         C, E = self.C, self.E
@@ -393,7 +421,8 @@ class Audit:
         cope = np.flatnonzero(agg == "copeland")
         if len(cope):
             comp[cope] = self._copeland(x0, mask, W[cope], CW[cope])
-        return _competition_ranks(comp, self.eligible[None])
+        ranks = _competition_ranks(comp, self.eligible[None])
+        return (ranks, comp) if scores else ranks
 
     def _copeland(self, x0, mask, W, CW) -> np.ndarray:
         """Copeland scores (r, Y, S): pairwise weighted majority over the indicators both report."""
@@ -430,31 +459,41 @@ class Audit:
         pipeline uses `run_summary`)."""
         return self.ranks(self.design_from_unit(self.unit_sample(n or self.config.n_runs)))
 
-    def run_summary(self, n: int | None = None, spill_dir: str | None = None) -> RankSummary:
+    def run_summary(self, n: int | None = None, spill_dir: str | None = None,
+                    groups: dict[str, np.ndarray] | None = None) -> RankSummary:
         """The same n seeded runs as `run(n)`, summarised without the dense ranks: each chunk's
         ranks go into a `RankSpill` (memory up to `memory_budget_mib`, else temporary files under
         `spill_dir`), then every block of units gets its quantiles over all runs and over the
-        first half. Memory: one chunk of runs plus one block of units, whatever the units."""
+        first half. Memory: one chunk of runs plus one block of units, whatever the units.
+
+        `groups`: name → (S,) group codes of the units (e.g. fct_peer_rank's peer groups, streets
+        and towns apart within a city): the runs' composite scores are also ranked within each
+        grouping, summarised the same way (`summary.groups[name]`, nominal ranks in
+        `summary.nominal_groups[name]`)."""
         n = n or self.config.n_runs
         Y, S = self.panel.raw.shape[:2]
         half = max(1, n // 2)
-        full = {k: np.full((Y, S), np.nan) for k in ("p05", "p95", "median")}
-        full["n"] = np.zeros((Y, S), dtype=int)
-        halfq = {k: v.copy() for k, v in full.items()}
-        total = np.zeros((Y, S))
+        groups = dict(groups or {})
+        for name, codes in groups.items():
+            if len(codes) != S:
+                raise ValueError(f"run_summary groups {name!r}: {len(codes)} codes for {S} units")
         design = self.design_from_unit(self.unit_sample(n))
-        with RankSpill(n, Y, S, int(self.config.memory_budget_mib * 2 ** 20), spill_dir) as spill:
-            for sel, ranks in self.chunks(design):
-                spill.write(sel, ranks)
-            for s0, s1, order, block in spill.blocks():
-                # rows in run order: the first half is the first `half` rows, as in ranks[:half]
-                block = block[np.argsort(order, kind="stable")]
-                for target, q in ((full, _rank_quantiles(block)), (halfq, _rank_quantiles(block[:half]))):
-                    for k in target:
-                        target[k][:, s0:s1] = q[k]
-                total[:, s0:s1] = np.nansum(block, axis=0)
-            on_disk, block_units = spill.on_disk, spill.block
-        return RankSummary(n, full, halfq, total, on_disk, block_units)
+        budget = int(self.config.memory_budget_mib * 2 ** 20)
+        spills = {None: RankSpill(n, Y, S, budget, spill_dir), **{k: RankSpill(n, Y, S, budget, spill_dir) for k in groups}}
+        try:
+            for sel, ranks, comp in self.chunks(design, scores=True):
+                spills[None].write(sel, ranks)
+                for name, codes in groups.items():
+                    spills[name].write(sel, _group_competition_ranks(comp, self.eligible[None], codes))
+            summaries = {name: _summarise(spill, n, half) for name, spill in spills.items()}
+        finally:
+            for spill in spills.values():
+                spill.close()
+        out = summaries.pop(None)
+        out.groups = summaries
+        out.nominal_groups = {name: _group_competition_ranks(self.nominal.composite, self.eligible, codes)
+                              for name, codes in groups.items()}
+        return out
 
     def rank_uncertainty(self, ranks: np.ndarray | None = None) -> pd.DataFrame:
         """fct_rank_uncertainty: street_code, year, nominal_rank, median_rank, rank_p05, rank_p95,
@@ -553,6 +592,23 @@ class Audit:
     # ---- coherence --------------------------------------------------------------------------
     def coherence(self) -> pd.DataFrame:
         return indicator_coherence(self.panel, self.nominal, self.framework)
+
+
+def _summarise(spill: RankSpill, n: int, half: int) -> RankSummary:
+    """Quantiles of all runs and of the first `half`, count and sum, block of units by block."""
+    Y, S = spill.Y, spill.S
+    full = {k: np.full((Y, S), np.nan) for k in ("p05", "p95", "median")}
+    full["n"] = np.zeros((Y, S), dtype=int)
+    halfq = {k: v.copy() for k, v in full.items()}
+    total = np.zeros((Y, S))
+    for s0, s1, order, block in spill.blocks():
+        # rows in run order: the first half is the first `half` rows, as in ranks[:half]
+        block = block[np.argsort(order, kind="stable")]
+        for target, q in ((full, _rank_quantiles(block)), (halfq, _rank_quantiles(block[:half]))):
+            for k in target:
+                target[k][:, s0:s1] = q[k]
+        total[:, s0:s1] = np.nansum(block, axis=0)
+    return RankSummary(n, full, halfq, total, spill.on_disk, spill.block)
 
 
 def sobol_indices(model, names: list[str], n_base: int, seed: int) -> list[dict]:
@@ -851,6 +907,33 @@ def uncertainty_table(audit: "Audit", ranks: "np.ndarray | RankSummary") -> pd.D
     cols = ["year", "street_code", "nominal_rank", "median_rank", "rank_p05", "rank_p95", "rank_mean", "n_ranked",
             "rank_change_significant", "n_runs", "seed", "methodology_version"]
     return u[cols].sort_values(["year", "nominal_rank", "street_code"]).reset_index(drop=True)
+
+
+def group_uncertainty_table(audit: "Audit", summary: RankSummary, name: str, codes) -> pd.DataFrame:
+    """The intervals of the ranks within a grouping (`run_summary(groups={name: codes})`): one row
+    per ranked unit-year — its group, nominal rank in the group (for fct_peer_rank's groups: its
+    published peer rank), median, 5th/95th percentile and mean over the runs, ranked units in the
+    group."""
+    s, nominal = summary.groups[name], summary.nominal_groups[name]
+    Y, S = nominal.shape
+    yy, ss = np.meshgrid(np.arange(Y), np.arange(S), indexing="ij")
+    codes = np.asarray(codes)
+    el = audit.eligible
+    n_in = np.zeros((Y, S), dtype=int)
+    for y in range(Y):
+        _, inv, counts = np.unique(np.where(el[y], codes, None).astype(str), return_inverse=True, return_counts=True)
+        n_in[y] = np.where(el[y], counts[inv.reshape(S)], 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(el & (s.full["n"] > 0), s.rank_sum / np.maximum(s.full["n"], 1), np.nan)
+    df = pd.DataFrame({"year": audit.panel.years[yy.ravel()].astype("int64"), "street_code": audit.panel.street_codes[ss.ravel()],
+                       "grouping": name, "group_code": codes[ss.ravel()], "nominal_rank": nominal.ravel(),
+                       "median_rank": s.full["median"].ravel(), "rank_p05": s.full["p05"].ravel(),
+                       "rank_p95": s.full["p95"].ravel(), "rank_mean": mean.ravel().round(4),
+                       "n_in_group": n_in.ravel(), "n_runs": s.full["n"].ravel()})
+    df = df[el.ravel()].copy()
+    for c in ("nominal_rank", "rank_p05", "rank_p95"):
+        df[c] = df[c].round().astype("int64")
+    return df.sort_values(["year", "group_code", "nominal_rank", "street_code"]).reset_index(drop=True)
 
 
 def coherence_tables(coherence: pd.DataFrame) -> dict[str, pd.DataFrame]:
