@@ -16,7 +16,10 @@ second beside its target.
 --units N: a synthetic panel of N units (counties of ~15 units) — national scale is 41,352.
 --warehouse: the panel of a built warehouse (marts.fct_indicator_value, e.g. a national-scope
 build of benchmarks/bench_scale.py --scope national) under the method its marts were built with;
-the audit's nominal ranks are checked against marts.fct_composite_score.rank.
+the audit's nominal ranks are checked against marts.fct_composite_score.rank. With --peer-groups the
+same runs are also ranked within fct_peer_rank's groups (streets and towns apart, within city,
+province and nation; marts.dim_unit), the nominal peer ranks checked against fct_peer_rank.rank,
+and the median width of those intervals printed.
 Peak RSS of this process is printed after each step (ru_maxrss: the high-water mark so far).
 The machine's load average is printed: on a shared machine the figures are upper bounds of what
 the code costs.
@@ -73,6 +76,7 @@ def main() -> None:
     ap.add_argument("--no-sensitivity", action="store_true")
     ap.add_argument("--no-coherence", action="store_true")
     ap.add_argument("--sobol-base", type=int, default=AuditConfig().sobol_base_samples)
+    ap.add_argument("--peer-groups", action="store_true", help="with --warehouse: intervals of fct_peer_rank's ranks too")
     args = ap.parse_args()
     sizes = args.runs or sorted({1000, AuditConfig().n_runs, 10000})  # the targets and the default
     fw = Framework.load()
@@ -87,6 +91,9 @@ def main() -> None:
         with duckdb.connect(args.warehouse, read_only=True) as con:
             composite = con.execute("select year, street_code, rank, methodology_version from marts.fct_composite_score").df()
             panel = panel_from_warehouse(con, fw)
+            if args.peer_groups:
+                units = con.execute("select unit_code, peer_kind, city_code, province_code from marts.dim_unit").df()
+                peer = con.execute("select unit_code, year, peer_level, rank from marts.fct_peer_rank").df()
         options = options_from_methodology_version(sorted(set(composite["methodology_version"].astype(str)))[0], fw.version)
         source = f"warehouse {args.warehouse}"
     else:
@@ -101,9 +108,15 @@ def main() -> None:
     print(f"setup (prepare × normalisations, scheme weights): {time.perf_counter() - t:.2f} s; ranked a year "
           f"{audit.nominal.n_ranked.tolist()}; {audit.runs_per_chunk} runs a chunk; notes: {audit.notes or 'none'}; "
           f"peak RSS {peak_mib():.0f} MiB")
+    groups = {}
+    if args.warehouse and args.peer_groups:
+        u = units.set_index("unit_code").loc[panel.street_codes]
+        groups = {"city": (u.peer_kind + ":city:" + u.city_code).to_numpy(),
+                  "province": (u.peer_kind + ":province:" + u.province_code).to_numpy(),
+                  "national": (u.peer_kind + ":national:CN").to_numpy()}
     for n in sizes:
         t = time.perf_counter()
-        summary = audit.run_summary(n)
+        summary = audit.run_summary(n, groups=groups)
         t_runs = time.perf_counter() - t
         unc = uncertainty_table(audit, summary)
         conv_y = convergence_by_year(audit, summary)
@@ -120,6 +133,17 @@ def main() -> None:
               f"{conv_y.convergence_max_change_p05.max():.0f}, max |Δp95| {conv_y.convergence_max_change_p95.max():.0f} places; "
               f"ranks {'spilled to disk' if summary.on_disk else 'in memory'} ({summary.block_units} units a block); "
               f"peak RSS {peak_mib():.0f} MiB" + ("; nominal ranks = fct_composite_score.rank" if composite is not None else ""))
+        if groups:
+            from jinchengtuo.scoring.audit import group_uncertainty_table
+
+            for level, codes in groups.items():
+                g = group_uncertainty_table(audit, summary, level, codes)
+                m = g.merge(peer[peer.peer_level == level], left_on=["street_code", "year"], right_on=["unit_code", "year"], how="left")
+                same = int((m["rank"].astype("float64") == m["nominal_rank"].astype("float64")).sum())
+                print(f"    peer ranks, {level}: {g.group_code.nunique()} groups, median {g.n_in_group.median():.0f} units ranked a group; "
+                      f"median 90% interval width {(g.rank_p95 - g.rank_p05).median():.0f} places "
+                      f"({((g.rank_p95 - g.rank_p05) / g.n_in_group).median():.1%} of the group); "
+                      f"nominal = fct_peer_rank.rank for {same} of {len(g)} unit-years")
     if not args.no_sensitivity:
         t = time.perf_counter()
         sens = sensitivity_table(audit)
