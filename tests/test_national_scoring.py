@@ -126,3 +126,19 @@ def test_census_outside_scope_is_skipped_with_a_warning(tmp_path):
     assert load.streets["street_code"].tolist() == ["440402001", "440403107"]  # 井岸镇 by its name, unique in the scope
     assert load.streets["is_synthetic"].all() and len(load.district_population) == 0
     assert [i.code for i in load.issues] == ["outside_scope"]
+
+
+def test_a_unit_named_like_a_district_is_read_by_its_code_not_taken_for_a_total(tmp_path):
+    """许昌's 东城区 (411002570) shares its name with Beijing's district 东城区: with its 区划代码 it is a
+    unit's row, not a district total (it was dropped without a word); without a code it stays a total row."""
+    from jinchengtuo import config
+    from jinchengtuo.census.loader import load_census_dir
+    from jinchengtuo.reference.scope import Scope
+    from jinchengtuo.warehouse.loaders import ScopeCensusDirectory, scope_street_frame
+
+    streets, _ = scope_street_frame(config.reference_dir(), Scope.parse("4110,11"))
+    assert "东城区" in set(streets["district_name"]) and "411002570" in set(streets["street_code"])
+    (tmp_path / "x_SYNTHETIC.csv").write_text("区划代码,乡镇街道,常住人口\n411002570,东城区,5000\n,东城区,700000\n",
+                                              encoding="utf-8")
+    load = load_census_dir(tmp_path, ScopeCensusDirectory(streets), district_population_required=False)
+    assert load.streets["street_code"].tolist() == ["411002570"] and load.streets["population"].tolist() == [5000]

@@ -150,11 +150,11 @@ def read_census_file(path: Path, streets: StreetDirectory, display_name: str | N
         raw_name = str(cells.get("name") or "").strip()
         if not raw_name or raw_name.lower() == "nan":
             continue
-        if normalise_name(raw_name) in SUMMARY_ROWS or normalise_name(raw_name) in streets.district_names:
-            continue  # district or city total rows
         code = None
         if cells.get("street_code") and str(cells["street_code"]).strip() and streets.get(str(cells["street_code"]).strip()):
             code = str(cells["street_code"]).strip()
+        if code is None and (normalise_name(raw_name) in SUMMARY_ROWS or normalise_name(raw_name) in streets.district_names):
+            continue  # district or city total rows (a unit named like a district, 东城区 of 许昌, comes with its 区划代码)
         code = code or streets.resolve(raw_name)
         written_code = str(cells.get("street_code") or "").strip()
         if code is None and written_code and written_code in getattr(streets, "outside_scope", ()):

@@ -255,12 +255,12 @@ def _read_sheet(table: pd.DataFrame, path: Path, name: str, streets: StreetDirec
             if any(str(v).strip() for v in table.iloc[i].tolist()):
                 issues.append(LoadIssue(name, row_no, "error", "missing_value", "the street is empty; row skipped", LABELS["name"]))
             continue
-        if normalise_name(raw_name) in SUMMARY_ROWS or normalise_name(raw_name) in streets.district_names:
-            continue  # district or city total rows
         code = None
         given = str(cells.get("street_code") or "").strip()
         if given and streets.get(given):
             code = given
+        if code is None and (normalise_name(raw_name) in SUMMARY_ROWS or normalise_name(raw_name) in streets.district_names):
+            continue  # district or city total rows (a unit named like a district comes with its code)
         code = code or streets.resolve(raw_name)
         if code is None:
             issues.append(LoadIssue(name, row_no, "error", "unknown_street", f"street name {raw_name!r} matches none of the 74 streets; row skipped", LABELS["name"]))
