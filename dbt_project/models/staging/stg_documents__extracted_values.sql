@@ -9,7 +9,7 @@ renamed as (
         street_code,
         cast(year as integer) as year,
         field_id,
-        cast(value as double) as value,
+        cast(value as {{ type_double() }}) as value,
         unit,
         source_page,
         source_text,

@@ -8,7 +8,7 @@ renamed as (
         trim(street_name) as street_name,
         trim(district_name) as district_name,
         nullif(trim(district_code), '') as district_code,
-        cast(area_km2 as double) as area_km2,
+        cast(area_km2 as {{ type_double() }}) as area_km2,
         nullif(trim(area_source), '') as area_source,
         -- real 2020 figures found in public sources (sources/reference/streets.csv, with sources)
         cast(population_2020 as bigint) as population_2020_reference,

@@ -8,7 +8,7 @@ select
     cast(requests_received as bigint) as requests_received,
     cast(requests_closed as bigint) as requests_closed,
     100.0 * requests_closed / nullif(requests_received, 0) as closure_rate_pct,
-    cast(satisfaction_pct as double) as satisfaction_pct,
+    cast(satisfaction_pct as {{ type_double() }}) as satisfaction_pct,
     cast(n_rated as bigint) as n_rated,
     cast(coalesce(n_rated, requests_closed) as bigint) as n_effective,
     n_rated is null as is_n_assumed,

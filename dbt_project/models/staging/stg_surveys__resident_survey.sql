@@ -7,7 +7,7 @@ select
     name_as_written,
     cast(year as integer) as year,
     upper(capacity) as capacity,
-    cast(satisfied_pct as double) as satisfied_pct,
+    cast(satisfied_pct as {{ type_double() }}) as satisfied_pct,
     cast(n as integer) as n,
     surveyor,
     method,
