@@ -16,7 +16,7 @@ values_ as (
 fingerprints as (
     select
         source_file_sha256,
-        md5(string_agg(field_id || '=' || coalesce(cast(value as varchar), ''), ';' order by field_id, value)) as values_fingerprint
+        md5(string_agg(field_id || '=' || coalesce({{ float_text('value') }}, ''), ';' order by field_id, value)) as values_fingerprint
     from values_
     group by source_file_sha256
 ),

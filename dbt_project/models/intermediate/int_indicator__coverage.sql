@@ -28,13 +28,13 @@ select
     capacity,
     n_streets,
     n_with_value,
-    n_with_value / n_streets as coverage,
+    cast(n_with_value as {{ type_double() }}) / n_streets as coverage,
     {{ min_coverage }} as min_indicator_coverage,
-    n_with_value > 0 and n_with_value / n_streets >= {{ min_coverage }} as is_included,
+    n_with_value > 0 and cast(n_with_value as {{ type_double() }}) / n_streets >= {{ min_coverage }} as is_included,
     case
         when n_with_value = 0 then 'excluded: no street has a value this year'
-        when n_with_value / n_streets < {{ min_coverage }}
-            then 'excluded: coverage ' || round(100.0 * n_with_value / n_streets, 1) || '% below the '
+        when cast(n_with_value as {{ type_double() }}) / n_streets < {{ min_coverage }}
+            then 'excluded: coverage ' || {{ float_text(round_to('100.0 * n_with_value / n_streets', 1)) }} || '% below the '
                 || round(100.0 * {{ min_coverage }}, 1) || '% threshold'
     end as exclusion_reason
 from counts

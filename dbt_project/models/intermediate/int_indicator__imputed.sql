@@ -44,7 +44,7 @@ own_previous as (
         missing.street_code,
         missing.year,
         missing.indicator_id,
-        arg_max(donor.raw_value, donor.year) as donor_value,
+        {{ arg_max_of('donor.raw_value', 'donor.year') }} as donor_value,
         max(donor.year) as donor_year
     from base as missing
     inner join base as donor
@@ -58,14 +58,14 @@ own_previous as (
 ),
 
 district_median as (
-    select year, indicator_id, district_name, median(raw_value) as district_median
+    select year, indicator_id, district_name, {{ median_of('raw_value') }} as district_median
     from base
     where raw_value is not null
     group by year, indicator_id, district_name
 ),
 
 city_median as (
-    select year, indicator_id, median(raw_value) as city_median
+    select year, indicator_id, {{ median_of('raw_value') }} as city_median
     from base
     where raw_value is not null
     group by year, indicator_id

@@ -132,7 +132,12 @@ normalised as (
 )
 
 select
-    * exclude (n_up),
+    {%- for c in ['street_code', 'year', 'indicator_id', 'capacity', 'district_name', 'raw_value', 'is_included', 'imputed_value',
+                  'is_imputed', 'imputation_method', 'imputed_from_year', 'treated_value', 'is_treated', 'skewness_before',
+                  'kurtosis_before', 'skewness_after', 'kurtosis_after', 'n_treated_in_year',
+                  'direction', 'scale_low', 'scale_high', 'scale_basis'] %}
+    {{ c }},
+    {%- endfor %}
     {%- if method in ('goalposts', 'minmax_year') %}
     case when direction = -1 then 100.0 - n_up else n_up end as normalised_value,
     {%- else %}

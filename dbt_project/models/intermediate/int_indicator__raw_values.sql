@@ -23,7 +23,7 @@ computed as (
     {%- if indicators | length == 0 %}
     select
         cast(null as varchar) as street_code, cast(null as integer) as year, cast(null as varchar) as indicator_id,
-        false as is_zero_denominator, cast(null as double) as raw_value, '' as missing_fields
+        false as is_zero_denominator, cast(null as {{ type_double() }}) as raw_value, '' as missing_fields
     where false
     {%- endif %}
     {%- for ind in indicators %}
@@ -37,12 +37,12 @@ computed as (
         {%- if ind.denominator_sql %}
         ({{ ind.denominator_sql }}) = 0 as is_zero_denominator,
         case
-            when ({{ ind.denominator_sql }}) = 0 then {{ '0.0' if ind.zero_denominator_rule == 'zero' else 'cast(null as double)' }}
-            else cast({{ ind.expression_sql }} as double)
+            when ({{ ind.denominator_sql }}) = 0 then {{ '0.0' if ind.zero_denominator_rule == 'zero' else 'cast(null as ' ~ type_double() ~ ')' }}
+            else cast({{ ind.expression_sql }} as {{ type_double() }})
         end as raw_value,
         {%- else %}
         false as is_zero_denominator,
-        cast({{ ind.expression_sql }} as double) as raw_value,
+        cast({{ ind.expression_sql }} as {{ type_double() }}) as raw_value,
         {%- endif %}
         concat_ws(', '
             {%- for f in ind.source_fields %}, case when {{ f }} is null then '{{ f }}' end{%- endfor %}
@@ -58,10 +58,10 @@ sources as (
         computed.indicator_id,
         string_agg(distinct measure_provenance.source_path, '; ' order by measure_provenance.source_path)
             filter (where measure_provenance.measure_origin = 'extracted') as source_documents,
-        list(distinct measure_provenance.source_file_sha256 order by measure_provenance.source_file_sha256)
+        array_agg(distinct measure_provenance.source_file_sha256 order by measure_provenance.source_file_sha256)
             filter (where measure_provenance.measure_origin = 'extracted') as source_file_sha256s,
         string_agg(
-            measure_provenance.field_id || '=' || cast(measure_provenance.value as varchar)
+            measure_provenance.field_id || '=' || {{ float_text('measure_provenance.value') }}
                 || coalesce(' (' || measure_provenance.source_path || coalesce(' p.' || measure_provenance.source_page, '') || ')', ''),
             '; ' order by measure_provenance.field_id
         ) as source_values
@@ -70,7 +70,7 @@ sources as (
     inner join measure_provenance
         on measure_provenance.street_code = computed.street_code
         and measure_provenance.year = computed.year
-        and list_contains(string_split(framework.source_fields, ';'), measure_provenance.field_id)
+        and {{ delimited_contains('framework.source_fields', "';'", 'measure_provenance.field_id') }}
     group by computed.street_code, computed.year, computed.indicator_id
 )
 

@@ -28,8 +28,8 @@ stats_{{ k }} as (
         year,
         indicator_id,
         count(*) as n,
-        skewness(v) as skew,
-        kurtosis(v) as kurt,
+        {{ skewness_of('v') }} as skew,
+        {{ kurtosis_of('v') }} as kurt,
         max(v) as max_v,
         min(v) as min_v,
         count(*) filter (where v <> original_value) as n_changed
@@ -44,12 +44,13 @@ limits_{{ k }} as (
         min(step_{{ k }}.v) filter (where step_{{ k }}.v > stats_{{ k }}.min_v) as next_higher,
         stats_{{ k }}.n >= 4
             and stats_{{ k }}.skew is not null and stats_{{ k }}.kurt is not null
-            and not isnan(stats_{{ k }}.skew) and not isnan(stats_{{ k }}.kurt)
+            and not {{ is_nan('stats_' ~ k ~ '.skew') }} and not {{ is_nan('stats_' ~ k ~ '.kurt') }}
             and abs(stats_{{ k }}.skew) >= {{ skew_t }} and stats_{{ k }}.kurt >= {{ kurt_t }}
             and stats_{{ k }}.n_changed < {{ max_points }} as winsorise
     from stats_{{ k }}
     inner join step_{{ k }} using (year, indicator_id)
-    group by all
+    group by stats_{{ k }}.year, stats_{{ k }}.indicator_id, stats_{{ k }}.n, stats_{{ k }}.skew, stats_{{ k }}.kurt,
+        stats_{{ k }}.max_v, stats_{{ k }}.min_v, stats_{{ k }}.n_changed
 ),
 
 step_{{ k + 1 }} as (
@@ -73,7 +74,7 @@ step_{{ k + 1 }} as (
 {%- endfor %}
 
 before_stats as (
-    select year, indicator_id, skewness(original_value) as skewness_before, kurtosis(original_value) as kurtosis_before
+    select year, indicator_id, {{ skewness_of('original_value') }} as skewness_before, {{ kurtosis_of('original_value') }} as kurtosis_before
     from step_0
     group by year, indicator_id
 ),
@@ -82,8 +83,8 @@ after_stats as (
     select
         year,
         indicator_id,
-        skewness(v) as skewness_after,
-        kurtosis(v) as kurtosis_after,
+        {{ skewness_of('v') }} as skewness_after,
+        {{ kurtosis_of('v') }} as kurtosis_after,
         count(*) filter (where v <> original_value) as n_treated
     from step_{{ max_points }}
     group by year, indicator_id

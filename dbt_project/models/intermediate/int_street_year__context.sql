@@ -33,7 +33,10 @@ select
     measures.fa_actual_staff,
     coalesce(measures.fa_contract_staff, measures.ws_contract_staff) as contract_staff,
     measures.ws_seconded_staff as seconded_staff,
-    measures.ws_citizen_requests as citizen_requests,
-    context.* exclude (street_code, year)
+    measures.ws_citizen_requests as citizen_requests
+    {%- for ind in framework_indicators() if ind.capacity == 'CTX' %}
+    {%- if loop.first %},{% endif %}
+    context.{{ ind.indicator_id | lower }}{% if not loop.last %},{% endif %}
+    {%- endfor %}
 from measures
 left join context using (street_code, year)

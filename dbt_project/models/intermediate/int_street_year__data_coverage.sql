@@ -77,7 +77,7 @@ measured as (
         coalesce(documents.n_counting_documents, 0) as n_counting_documents,
         missing_capacities.n_capacities_with_own_data,
         missing_capacities.capacities_without_own_data,
-        coalesce(counts.n_indicators_with_own_data, 0) / framework.n_framework_indicators as data_coverage,
+        cast(coalesce(counts.n_indicators_with_own_data, 0) as {{ type_double() }}) / framework.n_framework_indicators as data_coverage,
         {{ coverage_gate('street_min_documents') }} as min_documents,
         {{ coverage_gate('street_min_indicator_share') }} as min_indicator_share,
         {{ coverage_gate('street_min_capacities') }} as min_capacities
@@ -102,8 +102,8 @@ select
         case when data_coverage < min_indicator_share
             then '自有数据仅覆盖 ' || n_indicators_with_own_data || ' / ' || n_framework_indicators
                 || ' 项指标 own data for ' || n_indicators_with_own_data || ' of ' || n_framework_indicators
-                || ' framework indicators (' || round(100.0 * data_coverage, 0)::integer || '%, rule ≥ '
-                || round(100.0 * min_indicator_share, 0)::integer || '%)' end,
+                || ' framework indicators (' || {{ round_to('100.0 * data_coverage', 0) }}::integer || '%, rule ≥ '
+                || {{ round_to('100.0 * min_indicator_share', 0) }}::integer || '%)' end,
         case when n_capacities_with_own_data < min_capacities
             then '无自有数据的能力 capacities without own data: ' || capacities_without_own_data end
     ), '') as missing_data

@@ -57,8 +57,8 @@ select
     case
         when missing_required is not null then 'missing required measure(s): ' || missing_required
         when demand_coverage < {{ demand_parameter('min_demand_coverage') }}
-            then 'demand measures cover ' || cast(round(100 * demand_coverage) as integer) || '% of the weights (needs '
-                 || cast(round(100 * {{ demand_parameter('min_demand_coverage') }}) as integer) || '%)'
+            then 'demand measures cover ' || cast({{ round_to('100 * demand_coverage') }} as integer) || '% of the weights (needs '
+                 || cast({{ round_to('100 * ' ~ demand_parameter('min_demand_coverage')) }} as integer) || '%)'
     end as demand_reason,
     demand_version
 from scored

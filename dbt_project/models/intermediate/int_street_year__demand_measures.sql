@@ -19,13 +19,13 @@ raw_values as (
         street_code,
         year,
         '{{ m.measure_id }}' as measure_id,
-        cast({{ m.expression_sql }} as double) as raw_value,
+        cast({{ m.expression_sql }} as {{ type_double() }}) as raw_value,
         {% for c in m.context_inputs %}real_{{ c }}{% if not loop.last %} and {% endif %}{% endfor %} as is_real
     from inputs
     {%- endfor %}
     {%- if not demand_measures() %}
     select null::varchar as street_code, null::integer as year, null::varchar as measure_id,
-           null::double as raw_value, null::boolean as is_real
+           cast(null as {{ type_double() }}) as raw_value, null::boolean as is_real
     where false
     {%- endif %}
 ),

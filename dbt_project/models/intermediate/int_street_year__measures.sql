@@ -55,7 +55,9 @@ document_values_ranked as (
             order by source_page nulls last, source_text, source_path
         ) as statement_no,
         count(*) over (partition by street_code, year, field_id) as n_statements,
-        count(distinct value) over (partition by street_code, year, field_id) as n_distinct_values
+        -- the distinct values of the field (count(distinct) is no window function on every engine; values are not null here)
+        dense_rank() over (partition by street_code, year, field_id order by value)
+            + dense_rank() over (partition by street_code, year, field_id order by value desc) - 1 as n_distinct_values
     from document_values
 ),
 
@@ -73,7 +75,7 @@ street_years as (
 ),
 
 doc_types as (
-    select unnest(['final_accounts', 'budget', 'info_disclosure', 'rule_of_law', 'work_summary']) as doc_type
+    select doc_type from (values ('final_accounts'), ('budget'), ('info_disclosure'), ('rule_of_law'), ('work_summary')) as doc_types (doc_type)
 ),
 
 presence as (
@@ -109,7 +111,7 @@ population_measure as (
         population.street_code,
         population.year,
         'population' as field_id,
-        cast(population.population as double) as value,
+        cast(population.population as {{ type_double() }}) as value,
         '人' as unit,
         'derived' as measure_origin,
         'census' as doc_type,

@@ -10,7 +10,18 @@ with streets as (
 -- (streets.csv, with its source), else the synthetic sample
 census as (
     select
-        census.* exclude (population_census),
+        census.street_code,
+        census.name_as_written,
+        census.households,
+        census.pop_0_14_pct,
+        census.pop_60_plus_pct,
+        census.pop_65_plus_pct,
+        census.migrant_pct,
+        census.area_km2_census,
+        census.is_synthetic,
+        census.source_file,
+        census.source_file_sha256,
+        census.source_row,
         case
             when not census.is_synthetic then census.population_census
             else coalesce(streets.population_2020_reference, census.population_census)
@@ -54,7 +65,7 @@ census_shares as (
         streets.district_name,
         census.population_census,
         census.is_census_population_real,
-        census.population_census / sum(census.population_census) over (partition by streets.district_name) as district_share
+        cast(census.population_census as {{ type_double() }}) / sum(census.population_census) over (partition by streets.district_name) as district_share
     from census
     inner join streets using (street_code)
 ),
@@ -70,7 +81,7 @@ scaled as (
         case
             when years.year = {{ var('census_year') }} then census_shares.population_census
             when no_district_totals.carried then census_shares.population_census
-            else round(census_shares.district_share * district_population.district_population)
+            else {{ round_to('census_shares.district_share * district_population.district_population') }}
         end as population,
         years.year <> {{ var('census_year') }} as is_population_estimated,
         -- the year's figure is a real census figure (the census year, real base)

@@ -18,7 +18,7 @@ streets as (
 select
     measures.street_code,
     measures.year,
-    cast(population.population as double) as population,
+    cast(population.population as {{ type_double() }}) as population,
     streets.area_km2,
     measures.fa_actual_staff as staff,
     measures.fa_authorized_posts as authorized_posts,

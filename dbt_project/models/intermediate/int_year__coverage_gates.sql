@@ -37,10 +37,10 @@ measured as (
         streets.year,
         streets.n_streets,
         streets.n_streets_with_enough_data,
-        streets.n_streets_with_enough_data / streets.n_streets as ranked_share,
+        cast(streets.n_streets_with_enough_data as {{ type_double() }}) / streets.n_streets as ranked_share,
         framework.n_framework_indicators,
         coalesce(indicators.n_indicators_included, 0) as n_indicators_included,
-        coalesce(indicators.n_indicators_included, 0) / framework.n_framework_indicators as indicator_share,
+        cast(coalesce(indicators.n_indicators_included, 0) as {{ type_double() }}) / framework.n_framework_indicators as indicator_share,
         framework.n_framework_capacities,
         coalesce(indicators.n_capacities_covered, 0) as n_capacities_covered,
         {{ coverage_gate('year_min_ranked_share') }} as min_ranked_share,
@@ -63,10 +63,10 @@ select
     nullif(concat_ws('; ',
         case when ranked_share < min_ranked_share
             then n_streets_with_enough_data || ' / ' || n_streets || ' 个街道数据充足 streets have enough data ('
-                || round(100.0 * ranked_share, 0)::integer || '%, rule ≥ ' || round(100.0 * min_ranked_share, 0)::integer || '%)' end,
+                || {{ round_to('100.0 * ranked_share', 0) }}::integer || '%, rule ≥ ' || {{ round_to('100.0 * min_ranked_share', 0) }}::integer || '%)' end,
         case when indicator_share < min_indicator_share
             then n_indicators_included || ' / ' || n_framework_indicators || ' 项指标通过覆盖率筛查 indicators pass the coverage screening ('
-                || round(100.0 * indicator_share, 0)::integer || '%, rule ≥ ' || round(100.0 * min_indicator_share, 0)::integer || '%)' end,
+                || {{ round_to('100.0 * indicator_share', 0) }}::integer || '%, rule ≥ ' || {{ round_to('100.0 * min_indicator_share', 0) }}::integer || '%)' end,
         case when n_capacities_covered < min_capacities
             then n_capacities_covered || ' / ' || n_framework_capacities || ' 项能力有计分指标 capacities have an included indicator (rule ≥ '
                 || min_capacities::integer || ')' end
