@@ -19,8 +19,8 @@ blended as (
         official_rank,
         resident_score as resident_composite,
         resident_moe,
-        {{ 1 - w }}::double as official_weight,
-        {{ w }}::double as resident_weight,
+        cast({{ 1 - w }} as {{ type_double() }}) as official_weight,
+        cast({{ w }} as {{ type_double() }}) as resident_weight,
         {{ 1 - w }} * official_score + {{ w }} * resident_score as blended_score,
         is_synthetic
     from composite

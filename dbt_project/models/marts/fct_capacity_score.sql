@@ -17,7 +17,14 @@ capacities as (
 
 gated as (
     select
-        scores.* replace (case when composite.has_enough_data then scores.score end as score)
+        scores.street_code,
+        scores.year,
+        scores.capacity,
+        case when composite.has_enough_data then scores.score end as score,
+        scores.n_indicators_counted,
+        scores.n_indicators_imputed,
+        scores.n_indicators_treated,
+        scores.aggregation
     from scores
     inner join composite using (street_code, year)
 ),

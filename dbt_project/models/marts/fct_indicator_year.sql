@@ -22,13 +22,13 @@ per_year as (
         count(*) filter (where is_imputed and imputation_method = 'district_median') as n_imputed_district_median,
         count(*) filter (where is_imputed and imputation_method = 'city_median') as n_imputed_city_median,
         count(*) filter (where is_treated) as n_treated,
-        any_value(skewness_before) as skewness_before,
-        any_value(kurtosis_before) as kurtosis_before,
-        any_value(skewness_after) as skewness_after,
-        any_value(kurtosis_after) as kurtosis_after,
-        any_value(scale_low) as scale_low,
-        any_value(scale_high) as scale_high,
-        any_value(scale_basis) as scale_basis,
+        {{ any_value_of('skewness_before') }} as skewness_before,
+        {{ any_value_of('kurtosis_before') }} as kurtosis_before,
+        {{ any_value_of('skewness_after') }} as skewness_after,
+        {{ any_value_of('kurtosis_after') }} as kurtosis_after,
+        {{ any_value_of('scale_low') }} as scale_low,
+        {{ any_value_of('scale_high') }} as scale_high,
+        {{ any_value_of('scale_basis') }} as scale_basis,
         avg(normalised_value) as mean_normalised_value
     from weighted
     group by year, indicator_id

@@ -12,7 +12,7 @@ with survey as (
     select
         street_code, year, capacity, 'survey' as source, satisfied_pct as share_pct, n, is_publishable,
         not_published_reason, is_synthetic, source_file, source_row, false as is_n_assumed,
-        null::bigint as requests_received, null::bigint as requests_closed, null::double as closure_rate_pct
+        null::bigint as requests_received, null::bigint as requests_closed, cast(null as {{ type_double() }}) as closure_rate_pct
     from {{ ref('stg_surveys__resident_survey') }}
 ),
 

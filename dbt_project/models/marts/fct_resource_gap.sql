@@ -70,7 +70,7 @@ residuals as (
         points.year,
         points.resource,
         sum(power(points.y - (fit_line.intercept + fit_line.slope * points.x), 2)) as sse,
-        median(points.actual / points.demand_index) as median_ratio
+        {{ median_of('points.actual / points.demand_index') }} as median_ratio
     from points
     inner join fit_line using (year, resource)
     where points.x is not null and points.y is not null
@@ -94,8 +94,8 @@ band as (
         u - (2.515517 + 0.802853 * u + 0.010328 * u * u) / (1 + 1.432788 * u + 0.189269 * u * u + 0.001308 * u * u * u) as z
     from (
         select level, sqrt(-2 * ln((1 - level) / 2)) as u
-        from (select {{ demand_parameter('band_level') }} as level)
-    )
+        from (select {{ demand_parameter('band_level') }} as level) as parameter
+    ) as quantile_input
 ),
 
 fit_t as (
@@ -103,9 +103,9 @@ fit_t as (
         fit.*,
         band.level as band_level,
         band.z
-            + (power(band.z, 3) + band.z) / (4 * (n_fit - 2))
-            + (5 * power(band.z, 5) + 16 * power(band.z, 3) + 3 * band.z) / (96 * power(n_fit - 2, 2))
-            + (3 * power(band.z, 7) + 19 * power(band.z, 5) + 17 * power(band.z, 3) - 15 * band.z) / (384 * power(n_fit - 2, 3))
+            + (power(band.z, 3) + band.z) / (4 * nullif(n_fit - 2, 0))
+            + (5 * power(band.z, 5) + 16 * power(band.z, 3) + 3 * band.z) / (96 * nullif(power(n_fit - 2, 2), 0))
+            + (3 * power(band.z, 7) + 19 * power(band.z, 5) + 17 * power(band.z, 3) - 15 * band.z) / (384 * nullif(power(n_fit - 2, 3), 0))
             as t_quantile,
         n_fit >= {{ demand_parameter('min_fit_streets') }} as is_fit_usable
     from fit
@@ -185,7 +185,12 @@ select
     demand.demand_reason,
     resources.population,
     resources.area_km2,
-    wide.* exclude (street_code, year),
+    {%- for r in ['staff', 'spending'] %}
+    {%- for c in ['actual', 'expected', 'expected_lower', 'expected_upper', 'expected_median_ratio', 'gap', 'gap_pct', 'flag', 'reason', 'n_fit', 'r2', 'slope', 'intercept', 'rse'] %}
+    wide.{{ r }}_{{ c }},
+    {%- endfor %}
+    {%- endfor %}
+    wide.band_level,
     resources.contract_staff,
     resources.seconded_staff,
     resources.staff_all,

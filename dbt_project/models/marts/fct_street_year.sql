@@ -1,5 +1,6 @@
 -- One row per street and observed year: population (estimated outside the census year), area
 -- and density, and how many of the street's documents for the year count.
+-- depends_on: {{ ref('indicator_framework') }}
 
 with population as (
     select * from {{ ref('int_street_year__population') }}
@@ -51,6 +52,14 @@ final as (
 
 select
     final.*,
-    context.* exclude (street_code, year)
+    context.fa_total_expenditure,
+    context.fa_authorized_posts,
+    context.fa_actual_staff,
+    context.contract_staff,
+    context.seconded_staff,
+    context.citizen_requests
+    {%- for ind in framework_indicators() if ind.capacity == 'CTX' %},
+    context.{{ ind.indicator_id | lower }}
+    {%- endfor %}
 from final
 left join context using (street_code, year)

@@ -19,10 +19,15 @@
 {%- set min_gap = var('two_way_min_gap_sd') | float %}
 
 with resident as (
-    select * from {{ ref('fct_resident_score') }}
-    where resident_score is not null
-    qualify row_number() over (
-        partition by street_code, year, capacity order by case source when 'survey' then 1 else 2 end) = 1
+    select * from (
+        select
+            *,
+            row_number() over (
+                partition by street_code, year, capacity order by case source when 'survey' then 1 else 2 end) as source_no
+        from {{ ref('fct_resident_score') }}
+        where resident_score is not null
+    ) as scores
+    where source_no = 1
 ),
 
 capacities as (
@@ -37,7 +42,7 @@ resident_capacity as (
 derived_overall as (
     select
         street_code, year, 'composite' as measure,
-        round(sum(capacities.weight * resident_score) / sum(capacities.weight), 6) as resident_score,
+        {{ round_to('sum(capacities.weight * resident_score) / sum(capacities.weight)', 6) }} as resident_score,
         sqrt(sum(capacities.weight * capacities.weight * moe * moe)) / sum(capacities.weight) as moe,
         min(n) as n,
         'survey_capacities' as source,
@@ -83,8 +88,8 @@ stats as (
     select
         year, measure,
         count(*) as n_streets,
-        median(official_score) as official_median,
-        median(resident_score) as resident_median,
+        {{ median_of('official_score') }} as official_median,
+        {{ median_of('resident_score') }} as resident_median,
         avg(official_score) as official_mean,
         stddev_samp(official_score) as official_sd,
         avg(resident_score) as resident_mean,
@@ -100,8 +105,8 @@ standardised as (
         case when stats.n_streets >= 5 and stats.official_sd > 0 then (official_score - official_mean) / official_sd end as z_official,
         case when stats.n_streets >= 5 and stats.resident_sd > 0 then (resident_score - resident_mean) / resident_sd end as z_resident,
         -- compared at 6 decimals, as the ranks are: a weighted mean is never a hair below its median
-        round(official_score, 6) >= round(stats.official_median, 6) as is_official_high,
-        round(resident_score, 6) >= round(stats.resident_median, 6) as is_resident_high
+        {{ round_to('official_score', 6) }} >= {{ round_to('stats.official_median', 6) }} as is_official_high,
+        {{ round_to('resident_score', 6) }} >= {{ round_to('stats.resident_median', 6) }} as is_resident_high
     from joined
     inner join stats using (year, measure)
 ),
@@ -163,7 +168,7 @@ select
         when standardised.z_resident < standardised.z_official then 'residents_lower'
         else 'residents_higher'
     end as disagreement_direction,
-    {{ min_gap }}::double as min_gap_sd,
+    cast({{ min_gap }} as {{ type_double() }}) as min_gap_sd,
     'city_median' as quadrant_split,
     standardised.is_synthetic
 from standardised
