@@ -318,7 +318,9 @@ def postgres():
 
         con = psycopg2.connect(host="127.0.0.1", port=port, user="jct", dbname="postgres")
         con.autocommit = True  # CREATE DATABASE runs outside a transaction
-        con.cursor().execute("CREATE DATABASE jinchengtuo")
+        from jinchengtuo.warehouse.shared import create_database
+
+        create_database(con, "jinchengtuo")  # UTF-8, text sorted by code point as in DuckDB
         con.close()
         yield port
     finally:
