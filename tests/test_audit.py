@@ -338,3 +338,18 @@ def test_group_rank_intervals_equal_the_dense_ranks_within_each_group(fw):
     t = group_uncertainty_table(audit, summary, "city", codes)
     assert len(t) == audit.eligible.sum() and (t.rank_p05 <= t.rank_p95).all() and (t.rank_p95 <= t.n_in_group).all()
     assert (t.groupby(["year", "group_code"]).nominal_rank.min() == 1).all()
+
+
+def test_copeland_with_unranked_units_and_a_year_with_nobody_ranked(fw):
+    """Copeland pairs the year's ranked units only (ranked², not units²: 41,352 units of which none is
+    ranked once took the audit 40 minutes): unranked units get no rank, the others do, a street that
+    dominates every indicator stays first, and a year with nobody ranked is empty, not an error."""
+    panel = make_panel(fw, dominant=7, missing=0.0)
+    panel.n_documents[1, [2, 5, 9]] = 0  # three streets fail the document gate in the second year
+    ranks = Audit(panel, fw, config=AuditConfig(n_runs=30, seed=5, aggregations=("copeland",))).run()
+    assert np.isnan(ranks[:, 1, [2, 5, 9]]).all() and np.isfinite(np.delete(ranks[:, 1, :], [2, 5, 9], axis=1)).all()
+    assert (ranks[:, :, 7] == 1).all() and ((ranks == 1).sum(2) == 1).all()
+    panel0 = make_panel(fw)
+    panel0.n_documents[0, :] = 0
+    r0 = Audit(panel0, fw, config=AuditConfig(n_runs=4, seed=5, aggregations=("copeland",))).run()
+    assert np.isnan(r0[:, 0, :]).all() and np.isfinite(r0[:, 1, :]).any()

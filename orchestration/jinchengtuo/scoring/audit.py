@@ -436,18 +436,25 @@ class Audit:
         elig = self.eligible
         # rows of the pairwise matrices at once: all S when they fit the budget (the one-shot
         # product), else blocks of rows (G: rows × S × I, net: R × rows × S, a few copies each)
-        per_row = S * I * 24 + R * S * 32
-        rows = int(max(1, min(S, int(self.config.memory_budget_mib * 2 ** 20) // per_row)))
+        # only the year's ranked units take part (a pair with an unranked unit counts 0): the
+        # pairwise work is ranked², not units² (41,352 units of which none is ranked cost nothing)
         for y in range(Y):
-            for a0 in range(0, S, rows):
-                a1 = min(S, a0 + rows)
+            out[:, y, :] = 0.0
+            idx = np.flatnonzero(elig[y])
+            n = len(idx)
+            if not n:
+                continue
+            xs, ms = x0[y][idx], mask[y][idx]
+            per_row = n * I * 24 + R * n * 32
+            rows = int(max(1, min(n, int(self.config.memory_budget_mib * 2 ** 20) // per_row)))
+            for a0 in range(0, n, rows):
+                a1 = min(n, a0 + rows)
                 b = a1 - a0
-                both = (mask[y][a0:a1, None, :] & mask[y][None, :, :] & elig[y][a0:a1, None, None]
-                        & elig[y][None, :, None])
-                G = np.where(both, np.sign(x0[y][a0:a1, None, :] - x0[y][None, :, :]), 0.0).reshape(b * S, I)
-                net = (G @ wi[:, y, :].T).T.reshape(R, b, S)
+                both = ms[a0:a1, None, :] & ms[None, :, :]
+                G = np.where(both, np.sign(xs[a0:a1, None, :] - xs[None, :, :]), 0.0).reshape(b * n, I)
+                net = (G @ wi[:, y, :].T).T.reshape(R, b, n)
                 net = np.where(np.abs(net) < 1e-12, 0.0, net)
-                out[:, y, a0:a1] = np.sign(net).sum(-1)
+                out[:, y, idx[a0:a1]] = np.sign(net).sum(-1)
         return out
 
     # ---- uncertainty ------------------------------------------------------------------------
