@@ -39,6 +39,14 @@ PCT_COLUMNS = ("pop_0_14_pct", "pop_60_plus_pct", "pop_65_plus_pct", "migrant_pc
 SUMMARY_ROWS = {"合计", "总计", "全区", "全市", "小计"}
 
 
+def is_total_row(raw_name: str, streets) -> bool:
+    """A district or city total row of a table of streets (合计, 全区, a district's name). Only for a
+    row without a unit code of its own: a unit named like a district (许昌's 东城区) comes with its
+    区划代码 and is that unit's row."""
+    name = normalise_name(raw_name)
+    return name in SUMMARY_ROWS or name in streets.district_names
+
+
 def _norm_header(h: object) -> str:
     text = normalise_name(str(h)).lower()
     return text.replace("％", "%").replace("—", "-").replace("－", "-").replace("~", "-")
@@ -153,8 +161,8 @@ def read_census_file(path: Path, streets: StreetDirectory, display_name: str | N
         code = None
         if cells.get("street_code") and str(cells["street_code"]).strip() and streets.get(str(cells["street_code"]).strip()):
             code = str(cells["street_code"]).strip()
-        if code is None and (normalise_name(raw_name) in SUMMARY_ROWS or normalise_name(raw_name) in streets.district_names):
-            continue  # district or city total rows (a unit named like a district, 东城区 of 许昌, comes with its 区划代码)
+        if code is None and is_total_row(raw_name, streets):
+            continue
         code = code or streets.resolve(raw_name)
         written_code = str(cells.get("street_code") or "").strip()
         if code is None and written_code and written_code in getattr(streets, "outside_scope", ()):

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from jinchengtuo.census.loader import cell_number, decode_text
+from jinchengtuo.census.loader import cell_number, decode_text, is_total_row
 from jinchengtuo.reference.streets import StreetDirectory, normalise_name
 
 MIN_PUBLISHABLE_N = 100  # respondents below which a satisfaction share is not published (MOE > ±9.8 points)
@@ -70,7 +70,6 @@ LABELS = {
     "n": "样本量 (n)", "requests_received": "受理量 (requests_received)", "requests_closed": "办结量 (requests_closed)",
     "satisfaction_pct": "满意率 (satisfaction_pct)", "n_rated": "回访样本量 (n_rated)",
 }
-SUMMARY_ROWS = {"合计", "总计", "全区", "全市", "小计"}
 SURVEY_COLUMNS = ["street_code", "name_as_written", "year", "capacity", "satisfied_pct", "n", "surveyor", "method",
                   "is_publishable", "not_published_reason", "is_synthetic", "note", "source_file", "source_file_sha256", "source_row"]
 HOTLINE_COLUMNS = ["street_code", "name_as_written", "year", "requests_received", "requests_closed", "satisfaction_pct", "n_rated",
@@ -259,8 +258,8 @@ def _read_sheet(table: pd.DataFrame, path: Path, name: str, streets: StreetDirec
         given = str(cells.get("street_code") or "").strip()
         if given and streets.get(given):
             code = given
-        if code is None and (normalise_name(raw_name) in SUMMARY_ROWS or normalise_name(raw_name) in streets.district_names):
-            continue  # district or city total rows (a unit named like a district comes with its code)
+        if code is None and is_total_row(raw_name, streets):
+            continue
         code = code or streets.resolve(raw_name)
         if code is None:
             issues.append(LoadIssue(name, row_no, "error", "unknown_street", f"street name {raw_name!r} matches none of the 74 streets; row skipped", LABELS["name"]))
