@@ -432,15 +432,13 @@ class Audit:
             capsum = np.einsum("ryi,ic->ryc", W, E)
             wi = W / np.maximum(capsum @ E.T, EPS_TERM) * (CW / CW.sum(1, keepdims=True) @ E.T)[:, None, :]
         R = len(W)
-        out = np.empty((R, Y, S))
-        elig = self.eligible
-        # rows of the pairwise matrices at once: all S when they fit the budget (the one-shot
-        # product), else blocks of rows (G: rows × S × I, net: R × rows × S, a few copies each)
-        # only the year's ranked units take part (a pair with an unranked unit counts 0): the
-        # pairwise work is ranked², not units² (41,352 units of which none is ranked cost nothing)
+        out = np.zeros((R, Y, S))
+        # only the year's n ranked units take part (a pair with an unranked unit counts 0): the
+        # pairwise work is n², not units² (41,352 units of which none is ranked cost nothing).
+        # Rows of the pairwise matrices at once: all n when they fit the budget (the one-shot
+        # product), else blocks of rows (G: rows × n × I, net: R × rows × n, a few copies each)
         for y in range(Y):
-            out[:, y, :] = 0.0
-            idx = np.flatnonzero(elig[y])
+            idx = np.flatnonzero(self.eligible[y])
             n = len(idx)
             if not n:
                 continue
